@@ -31,7 +31,10 @@ HARDEN		:= -fstack-protector-strong -fstack-clash-protection -fcf-protection \
 # `make deps` has installed the -dev packages.
 DEP_CFLAGS	= $(shell $(PKG_CONFIG) --cflags openssl libseccomp 2>/dev/null)
 DEP_LIBS	= $(shell $(PKG_CONFIG) --libs openssl libseccomp 2>/dev/null || echo -lssl -lcrypto -lseccomp) -lpam
-ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE -g -I. $(WARN) $(HARDEN) $(HARDEN_CFLAGS) \
+# Probe once (lazily, after deps): Linux-PAM >= 1.4 has pam_start_confdir.
+PROBE_PAM	= $(eval PROBE_PAM := $(shell printf '\043include <security/pam_appl.h>\nint main(void){return pam_start_confdir(0,0,0,0,0);}\n' | \
+		  $(CC) -x c - -o /dev/null -lpam >/dev/null 2>&1 && echo -DHAVE_PAM_START_CONFDIR))$(PROBE_PAM)
+ALL_CFLAGS	= $(PROBE_PAM) -std=c11 -D_GNU_SOURCE -g -I. $(WARN) $(HARDEN) $(HARDEN_CFLAGS) \
 		  $(DEP_CFLAGS) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS	= -pie -Wl,-z,relro,-z,now $(HARDEN_LDFLAGS) $(LDFLAGS)
 

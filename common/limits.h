@@ -20,6 +20,8 @@
 #define LB_PASS_MAX		512
 /* SASL PLAIN: authzid NUL authcid NUL passwd, base64 encoded (RFC 4616). */
 #define LB_SASL_MAX		(4 * ((LB_USER_MAX * 2 + LB_PASS_MAX + 2 + 2) / 3) + 4)
+/* IMAP tag length (RFC 3501 tag is an atom; we cap it). */
+#define LB_TAG_MAX		64
 /* Failed logins before the connection is closed (issue 2: after 3). */
 #define LB_AUTH_FAILS_MAX	3
 /* Idle time before login: RFC 1939 sec. 3 requires >= 10 min after login

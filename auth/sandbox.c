@@ -1,0 +1,101 @@
+/*
+ * auth/sandbox.c -- seccomp filters (see sandbox.h).  Runs in each confined
+ * child right after the privilege drop.  The lists below are the whole
+ * kernel surface of a confined process; each entry says why it is there.
+ * Where glibc uses a *at or newer variant on some architectures, both
+ * names are listed (libseccomp silently ignores names that do not exist on
+ * the build architecture; SANDBOX-NOTES sec. 1).
+ *
+ * Not allowed anywhere: socket, connect, execve, ptrace, clone/fork,
+ * set*id, chroot, mount, unshare, setns, kill.  The sessions reach the
+ * monitor only through inherited fds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <seccomp.h>
+
+#include "auth/sandbox.h"
+
+/* Both roles: memory, basic I/O on inherited fds, time, exit. */
+static const char *const sb_common[] = {
+	"read", "write", "readv", "writev",	/* client and channel I/O */
+	"close",				/* finished files, TLS teardown */
+	"poll", "ppoll",			/* deadlines on every read/write */
+	"brk", "mmap", "munmap", "mremap",	/* malloc, realloc of buffers */
+	"madvise",				/* glibc free() of large chunks */
+	"getrandom",				/* OpenSSL DRBG, unique names */
+	"getpid",				/* OpenSSL fork check, names */
+	"clock_gettime", "gettimeofday", "time", /* vDSO fallbacks */
+	"clock_nanosleep", "nanosleep",		/* lock back-off */
+	"rt_sigreturn",				/* return from SIGXFSZ etc. */
+	"exit_group", "exit",			/* the end */
+	"fstat", "newfstatat", "statx",		/* stdio, OpenSSL, fstat */
+	"lseek",				/* stdio on files */
+	"futex",				/* glibc locks (uncontended) */
+};
+
+/* The session child: its Maildir (the chroot) and nothing else. */
+static const char *const sb_session[] = {
+	"openat", "open",			/* messages, UID list */
+	"stat", "lstat",			/* older glibc names */
+	"getdents64", "getdents",		/* scanning new/ and cur/ */
+	"fsync", "fdatasync",			/* durable APPEND, UID list */
+	"link", "linkat",			/* tmp/ -> new/ delivery */
+	"unlink", "unlinkat",			/* EXPUNGE, tmp cleanup */
+	"rename", "renameat", "renameat2",	/* flags, UID list update */
+	"mkdir", "mkdirat", "rmdir",		/* CREATE/DELETE folders */
+	"ftruncate", "pread64", "pwrite64",	/* state files */
+	"utimensat",				/* APPEND INTERNALDATE */
+	"fcntl",				/* O_NONBLOCK checks, locks */
+	"inotify_init1", "inotify_add_watch", "inotify_rm_watch", /* IDLE */
+	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
+};
+
+static int
+sb_add(scmp_filter_ctx ctx, const char *const *names, size_t n, char *err,
+    size_t errlen)
+{
+	size_t i;
+	int nr, rc;
+
+	for (i = 0; i < n; i++) {
+		nr = seccomp_syscall_resolve_name(names[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue;	/* not on this architecture */
+		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) < 0) {
+			(void)snprintf(err, errlen, "seccomp_rule_add %s: %s",
+			    names[i], strerror(-rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+sandbox_apply(enum sandbox_role role, char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx;
+	int rc;
+
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
+		(void)snprintf(err, errlen, "seccomp_init failed");
+		return -1;
+	}
+	if (sb_add(ctx, sb_common, sizeof(sb_common) / sizeof(sb_common[0]),
+	    err, errlen) == -1)
+		goto fail;
+	if (role == SANDBOX_SESSION && sb_add(ctx, sb_session,
+	    sizeof(sb_session) / sizeof(sb_session[0]), err, errlen) == -1)
+		goto fail;
+	if ((rc = seccomp_load(ctx)) < 0) {
+		(void)snprintf(err, errlen, "seccomp_load: %s", strerror(-rc));
+		goto fail;
+	}
+	seccomp_release(ctx);
+	return 0;
+fail:
+	seccomp_release(ctx);
+	return -1;
+}
