@@ -48,12 +48,13 @@ UNIT_BIN	:= $(UNIT_SRC:%.c=$(O)/%)
 HELPER_SRC	:= $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN	:= $(HELPER_SRC:%.c=$(O)/%)
 MANS		:= $(wildcard man/*.[0-9])
+PROG_TARGETS	= $(if $(filter build/$(MODE),$(O)),$(PROGS),$(PROGS:%=$(O)/%))
 
 # Relink the programs when the build mode changes.
 $(shell mkdir -p build; [ "$$(cat build/mode 2>/dev/null)" = "$(MODE)" ] || echo $(MODE) > build/mode)
 
 .PHONY: all check unit integration lint deps demo demo-stop install clean bench fuzz
-all: $(PROGS)
+all: $(PROG_TARGETS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -63,8 +64,15 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# The programs live at the top of the tree; a build in another O= (the
+# clang check) links them inside that directory instead.
+ifeq ($(O),build/$(MODE))
 $(PROGS): %: $(O)/%.o $(LIB) build/mode
 	$(CC) $(ALL_LDFLAGS) -o $@ $(O)/$@.o $(LIB) $(DEP_LIBS)
+else
+$(PROGS:%=$(O)/%): $(O)/%: $(O)/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(O)/$*.o $(LIB) $(DEP_LIBS)
+endif
 
 $(O)/tests/unit/%: tests/unit/%.c tests/unit/test.h $(LIB)
 	@mkdir -p $(dir $@)
@@ -80,6 +88,7 @@ deps:
 # The README's test command.  Everything: build, unit, lint, integration.
 check: deps
 	$(MAKE) all unit-bins
+	$(MAKE) CC=clang O=build/clang all unit-bins
 	$(MAKE) unit lint
 	$(MAKE) integration
 

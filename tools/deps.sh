@@ -2,7 +2,7 @@
 # The one `deps` step of `make check` and `make demo`: install the Debian
 # packages that building, testing and the demo need, when missing.  As root
 # it runs apt-get; otherwise it prints the exact command and stops.
-PKGS="gcc make pkg-config libssl-dev libseccomp-dev libpam0g-dev openssl \
+PKGS="gcc clang make pkg-config libssl-dev libseccomp-dev libpam0g-dev openssl \
 mandoc xinetd libpam-pwdfile libpam-modules passwd procps python3 curl \
 fetchmail isync"
 missing=""

@@ -54,7 +54,11 @@ TEST(num)
 	CHECK(num_parse_u32("1 ", 2, &u) == -1);
 	CHECK(num_parse_u32("-1", 2, &u) == -1);
 	CHECK(num_parse_u64("100", 3, 99, &v) == -1);
-	CHECK(num_scan_u64("123abc", "123abc" + 6, 1000, &v) == 3 && v == 123);
+	{
+		const char *s = "123abc";
+
+		CHECK(num_scan_u64(s, s + 6, 1000, &v) == 3 && v == 123);
+	}
 }
 
 TEST(channel_frames)
