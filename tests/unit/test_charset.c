@@ -25,7 +25,8 @@ conv(int id, const char *in, size_t len)
 		buf_free(&b);
 		return "(error)";
 	}
-	memcpy(conv_out, b.p, b.len);
+	if (b.len > 0)
+		memcpy(conv_out, b.p, b.len);
 	conv_out[b.len] = '\0';
 	buf_free(&b);
 	return conv_out;
@@ -44,7 +45,8 @@ fold(const char *s)
 		buf_free(&b);
 		return "(error)";
 	}
-	memcpy(fold_out, b.p, b.len);
+	if (b.len > 0)
+		memcpy(fold_out, b.p, b.len);
 	fold_out[b.len] = '\0';
 	buf_free(&b);
 	return fold_out;

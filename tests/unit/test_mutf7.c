@@ -25,7 +25,8 @@ dec(const char *s)
 		buf_free(&b);
 		return errno == EINVAL ? "(EINVAL)" : "(error)";
 	}
-	memcpy(res, b.p, b.len);
+	if (b.len > 0)
+		memcpy(res, b.p, b.len);
 	res[b.len] = '\0';
 	buf_free(&b);
 	return res;
@@ -41,7 +42,8 @@ enc_n(const char *s, size_t len)
 		buf_free(&b);
 		return errno == EINVAL ? "(EINVAL)" : "(error)";
 	}
-	memcpy(res, b.p, b.len);
+	if (b.len > 0)
+		memcpy(res, b.p, b.len);
 	res[b.len] = '\0';
 	buf_free(&b);
 	return res;
