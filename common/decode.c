@@ -559,6 +559,8 @@ rfc2047_decode(const char *in, size_t len, int fallback_cs, struct buf *out)
 	size_t pos = 0, text = 0;
 	int pend_cs = -1, r = -1;
 
+	if (len == 0)
+		return 0;
 	if (fallback_cs < 0 || charset_name(fallback_cs) == NULL)
 		fallback_cs = CHARSET_ISO8859_1;
 	buf_init(&raw, out->max);

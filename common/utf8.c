@@ -188,13 +188,16 @@ is_combining(uint32_t cp)
 int
 utf8_ci_contains(const char *hay, size_t hl, const char *needle, size_t nl)
 {
-	const char *p, *end = hay + hl;
+	const char *p, *end;
 	uint32_t cp;
 	size_t at;
 
 	if (nl == 0)
 		return 1;
+	if (hl < nl)
+		return 0;	/* also keeps NULL + 0 out of the arithmetic */
 	p = hay;
+	end = hay + hl;
 	while ((size_t)(end - p) >= nl &&
 	    (p = memmem(p, (size_t)(end - p), needle, nl)) != NULL) {
 		at = (size_t)(p - hay) + nl;

@@ -51,8 +51,9 @@ int	utf8_put(struct buf *out, uint32_t cp);
  * in should be UTF-8 (convert with charset_to_utf8() first); each
  * ill-formed sequence becomes U+FFFD.  Returns 0, or -1 (errno E2BIG or
  * ENOMEM) when out's bound is reached; out then holds a prefix of the key.
- * A key is at most 4 code points per input code point (CM_MAXKEY), i.e.
- * at most 4 times the input length in bytes plus 2 per invalid byte.
+ * A key is at most 4 times as long as its input in bytes (worst cases:
+ * U+2057, U+2A0C; an invalid byte gives 3), so a bound of 4 * len always
+ * suffices.
  */
 int	utf8_casefold(const void *in, size_t len, struct buf *out);
 

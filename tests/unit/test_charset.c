@@ -313,6 +313,11 @@ TEST(casefold_invalid_and_bounds)
 	CHECK(utf8_casefold("ё", 2, &b) == 0);
 	CHECK(utf8_casefold("a", 1, &b) == -1);
 	buf_free(&b);
+	/* The documented worst case: 4 times the input (U+2057). */
+	buf_init(&b, 12);
+	CHECK(utf8_casefold("\xe2\x81\x97", 3, &b) == 0);
+	CHECK(b.len == 12);
+	buf_free(&b);
 }
 
 TEST(ci_contains)
@@ -333,6 +338,8 @@ TEST(ci_contains)
 	CHECK(contains("мои мой", "мои"));	/* later occurrence ok */
 	CHECK(contains("мой мои", "мои"));	/* retried after a reject */
 	CHECK(contains("мой", "мой"));
+	CHECK(!utf8_ci_contains(NULL, 0, "a", 1));
+	CHECK(utf8_ci_contains(NULL, 0, NULL, 0));
 	/* Without folding it is plain memmem. */
 	CHECK(utf8_ci_contains("abc", 3, "bc", 2));
 	CHECK(!utf8_ci_contains("abc", 3, "cb", 2));
