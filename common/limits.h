@@ -48,6 +48,11 @@
 #define LB_DELIVER_TMP_TRIES	10	/* unique tmp/ name attempts */
 #define LB_TMP_STALE_SEC	(36 * 3600) /* qmail: tmp/ files older than 36 h */
 
+/* Text decoding (common/charset.c, common/decode.c) */
+/* A charset name (MIME parameter, RFC 2047 word, SEARCH CHARSET); the IANA
+ * registry's longest name is 45 characters. */
+#define LB_CHARSET_NAME_MAX	64
+
 /* Config file */
 #define LB_CONF_LINE_MAX	1024
 #define LB_CONF_SIZE_MAX	(64 * 1024)
