@@ -5,72 +5,26 @@
  */
 #include <string.h>
 
+#include "common/buf.h"
+#include "common/decode.h"
+
 #include "common/sasl.h"
-
-/* Strict base64 (RFC 4648 sec. 4): no white space, padding required. */
-static int
-sasl_b64(const char *in, size_t len, unsigned char *out, size_t max,
-    size_t *outlen)
-{
-	unsigned v = 0;
-	size_t i, o = 0, pad = 0;
-	int bits = 0, d;
-
-	if (len % 4 != 0)
-		return -1;
-	for (i = 0; i < len; i++) {
-		char ch = in[i];
-
-		if (ch == '=') {
-			if (i < len - 2)
-				return -1;
-			pad++;
-			continue;
-		}
-		if (pad > 0)
-			return -1;
-		if (ch >= 'A' && ch <= 'Z')
-			d = ch - 'A';
-		else if (ch >= 'a' && ch <= 'z')
-			d = ch - 'a' + 26;
-		else if (ch >= '0' && ch <= '9')
-			d = ch - '0' + 52;
-		else if (ch == '+')
-			d = 62;
-		else if (ch == '/')
-			d = 63;
-		else
-			return -1;
-		v = (v << 6) | (unsigned)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o == max)
-				return -1;
-			out[o++] = (unsigned char)(v >> bits);
-			v &= (1U << bits) - 1;
-		}
-	}
-	/* Leftover bits must be zero (canonical encoding). */
-	if (v != 0)
-		return -1;
-	*outlen = o;
-	return 0;
-}
 
 int
 sasl_plain_decode(const char *b64, size_t len, struct sasl_plain *out)
 {
-	unsigned char raw[LB_USER_MAX * 2 + LB_PASS_MAX + 3];
+	struct buf raw;
 	const unsigned char *z, *c, *p, *end;
 	size_t rawlen, zlen, clen;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (sasl_b64(b64, len, raw, sizeof(raw), &rawlen) == -1)
+	buf_init(&raw, LB_USER_MAX * 2 + LB_PASS_MAX + 2);
+	if (len == 0 || b64_decode_strict(b64, len, &raw) == -1)
 		goto done;
-	end = raw + rawlen;
-	z = raw;
+	rawlen = raw.len;
+	z = (const unsigned char *)raw.p;
+	end = z + rawlen;
 	if ((c = memchr(z, '\0', rawlen)) == NULL)
 		goto done;
 	zlen = (size_t)(c - z);
@@ -92,7 +46,7 @@ sasl_plain_decode(const char *b64, size_t len, struct sasl_plain *out)
 	out->plen = (size_t)(end - p);
 	rc = 0;
 done:
-	explicit_bzero(raw, sizeof(raw));
+	buf_free(&raw);		/* wipes */
 	if (rc == -1)
 		explicit_bzero(out, sizeof(*out));
 	return rc;
