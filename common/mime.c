@@ -970,10 +970,16 @@ close_node(struct ctx *c, size_t idx, size_t end)
 {
 	struct node *t = &NODES(c)[idx];
 
+	/*
+	 * The line break before a delimiter belongs to the delimiter, so
+	 * end may lie before the part's start (an empty part right after
+	 * the previous delimiter) or inside its blank line: the part is
+	 * then squeezed to end, as every enclosing part ends there too.
+	 */
+	if (end < t->hdr_off)
+		t->hdr_off = end;
 	if (t->state == ST_HDR) {
 		/* No blank line: the header runs to the end of the part. */
-		if (end < t->hdr_off)
-			end = t->hdr_off;
 		t->hdr_end = t->body_off = end;
 		if (interpret(c, idx) == -1)
 			return -1;
@@ -983,8 +989,10 @@ close_node(struct ctx *c, size_t idx, size_t end)
 		    sref_is(c, &t->subtype, "rfc822")))
 			t->flags |= MIME_F_OPAQUE;
 	}
-	if (end < t->body_off)
-		end = t->body_off;
+	if (end < t->body_off) {
+		t->hdr_end = t->body_off = end;
+		t->flags &= ~MIME_F_BLANK;
+	}
 	t->end = end;
 	if (t->state == ST_MP)
 		c->active--;

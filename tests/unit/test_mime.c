@@ -476,6 +476,37 @@ TEST(boundary_rules)
 	mime_free(&m);
 }
 
+TEST(empty_parts_before_delimiters)
+{
+	/* An outer delimiter right after an inner one, and two delimiters
+	 * in a row: the empty parts must still nest (found by fuzzing). */
+	static const char s1[] =
+	    "Content-Type: multipart/mixed; boundary=a\n\n--a\n"
+	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n--a--\n";
+	static const char s2[] =
+	    "Content-Type: multipart/mixed; boundary=a\n\n--a\n--a\n"
+	    "Content-Type: text/plain\n\n--a--\n";
+	struct mime_msg *m;
+
+	if ((m = parse_str(s1, sizeof(s1) - 1)) != NULL) {
+		const struct mime_part *in = mime_root(m)->child;
+
+		CHECK(in->kind == MIME_MULTIPART && in->nchildren == 1);
+		CHECK(in->child->hdr_len == 0 && in->child->body_len == 0);
+		mime_free(&m);
+	}
+	if ((m = parse_str(s2, sizeof(s2) - 1)) != NULL) {
+		const struct mime_part *c = mime_root(m)->child;
+
+		CHECK(mime_root(m)->nchildren == 2);
+		CHECK(c->hdr_len == 0 && c->body_len == 0);
+		/* Its blank line was the delimiter's line break. */
+		CHECK(!(c->next->flags & MIME_F_BLANK));
+		CHECK(c->next->body_len == 0);
+		mime_free(&m);
+	}
+}
+
 TEST(malformed_multiparts_are_opaque)
 {
 	static const char nob[] =
