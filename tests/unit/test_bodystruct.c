@@ -546,6 +546,39 @@ TEST(sections_nested_multipart)
 	free(d);
 }
 
+TEST(sections_top_level_rfc822)
+{
+	static const char msg[] =
+	    "Content-Type: message/rfc822\n\nSubject: in\n\nbody\n";
+	struct mime_msg *m;
+	struct buf b;
+
+	if (mime_parse(msg, sizeof(msg) - 1, &m) == -1) {
+		CHECK(!"parse");
+		return;
+	}
+	buf_init(&b, 0);
+	/* Part 1 is the body (the whole inner message); its numbers and
+	 * HEADER/TEXT refer into the inner message. */
+	CHECK(fetch(&b, m, "1", NULL, 0, ALL, NULL) == 0);
+	CHECK_STR(s(&b), "Subject: in\r\n\r\nbody\r\n");
+	CHECK(fetch(&b, m, "1.HEADER", NULL, 0, ALL, NULL) == 0);
+	CHECK_STR(s(&b), "Subject: in\r\n\r\n");
+	CHECK(fetch(&b, m, "1.1", NULL, 0, ALL, NULL) == 0);
+	CHECK_STR(s(&b), "body\r\n");
+	CHECK(fetch(&b, m, "1.TEXT", NULL, 0, ALL, NULL) == 0);
+	CHECK_STR(s(&b), "body\r\n");
+	CHECK(fetch(&b, m, "1.1.1", NULL, 0, ALL, NULL) ==
+	    IMAP_SECT_ENOPART);
+	buf_reset(&b);
+	CHECK(imap_bodystructure(&b, m, mime_root(m), 0) == 0);
+	CHECK_STR(s(&b), "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 21 "
+	    "(NIL \"in\" NIL NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"plain\" "
+	    "(\"charset\" \"us-ascii\") NIL NIL \"7bit\" 6 1) 3)");
+	buf_free(&b);
+	mime_free(&m);
+}
+
 TEST(envelope_edge_cases)
 {
 	static const char msg[] =
