@@ -57,9 +57,44 @@
 #define LB_CONF_LINE_MAX	1024
 #define LB_CONF_SIZE_MAX	(64 * 1024)
 
+/*
+ * Message/MIME parser (common/mime.c) and FETCH data (imap/bodystruct.c,
+ * imap/section.c).  A stored message is served byte for byte whatever its
+ * shape: these bounds cap the work spent *interpreting* it (and the stack),
+ * never the bytes served.  Crossing one makes the part opaque (served as
+ * application/octet-stream) or the field uninterpreted, never truncated.
+ */
+/* Nesting of multipart and message/rfc822 levels that we interpret; a part
+ * deeper than this is an opaque leaf.  BODYSTRUCTURE output recurses once
+ * per level, so this also bounds that recursion. */
+#define LB_MIME_DEPTH_MAX	32
+/* Parts (tree nodes, the message itself included) per message. */
+#define LB_MIME_PARTS_MAX	10000
+/* Header fields per part that are looked at for Content-* and ENVELOPE;
+ * fields beyond are still served by BODY[HEADER] and HEADER.FIELDS. */
+#define LB_MIME_FIELDS_MAX	10000
+/* One header field (unfolded) that is interpreted: a longer Content-*,
+ * Subject or address field is treated as absent.  The line itself may be
+ * any length: the parser never copies a line, it only scans it. */
+#define LB_MIME_FIELD_MAX	(256 * 1024)
+/* Parameters kept per Content-Type or Content-Disposition field, counting
+ * RFC 2231 continuation segments before they are joined. */
+#define LB_MIME_PARAMS_MAX	128
+/* RFC 2046 sec. 5.1.1 allows 70 characters; we accept longer ones seen in
+ * the wild, up to this. */
+#define LB_MIME_BOUNDARY_MAX	256
+/* Addresses per ENVELOPE field (From, To, ...): the rest are dropped. */
+#define LB_ENVELOPE_ADDRS_MAX	10000
+/* Part numbers in one FETCH section spec ("1.2.3"): each level of nesting
+ * takes at most two (a message/rfc822 part, then part 1 of its
+ * non-multipart body). */
+#define LB_IMAP_SECTION_PARTS_MAX (2 * (LB_MIME_DEPTH_MAX + 1))
+
 _Static_assert(LB_POP3_LINE_MAX <= LB_INBUF_MAX, "a POP3 line must fit the input buffer");
 _Static_assert(LB_IMAP_LINE_MAX <= LB_INBUF_MAX, "an IMAP line must fit the input buffer");
 _Static_assert(LB_INBUF_MAX + 64 <= LB_CHAN_MSG_MAX, "leftover input must fit one channel message");
 _Static_assert(LB_SASL_MAX <= LB_IMAP_LINE_MAX, "a SASL response must fit an IMAP line");
+_Static_assert(LB_MIME_DEPTH_MAX < LB_MIME_PARTS_MAX, "every nesting level needs a part");
+_Static_assert(LB_MIME_BOUNDARY_MAX + 4 < LB_MIME_FIELD_MAX, "a boundary comes from an interpreted field");
 
 #endif
