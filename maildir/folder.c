@@ -97,6 +97,7 @@ struct md_folder {
 	uint32_t prov_next;
 	int	 touched;	/* md_set_flags/keywords since the last sync */
 	int	 reloaded;	/* ul_refresh() read a new list */
+	int	 vanished;	/* files gone between scan and use */
 };
 
 /* --- hash of unique names --------------------------------------------- */
@@ -303,9 +304,13 @@ ul_fresh(struct md_folder *f)
 	struct md_ul nu;
 	uint32_t v = (uint32_t)(md_now_ns() / 1000000000);
 
+	uint32_t old = md_ul_peek_validity(f->dirfd);
+
 	md_ul_init(&nu);
-	if (f->ul.uidvalidity != 0 && v <= f->ul.uidvalidity)
-		v = f->ul.uidvalidity + 1;
+	if (old < f->ul.uidvalidity)
+		old = f->ul.uidvalidity;
+	if (old != 0 && v <= old)
+		v = old + 1;
 	if (v == 0)
 		v = 1;
 	nu.uidvalidity = v;
@@ -548,8 +553,8 @@ file_info(struct md_folder *f, struct md_file *e)
 	fd = openat(f->dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1) {
 		if (errno == ENOENT) {
-			e->gone = 1;	/* moved or expunged: next scan */
-			f->dirty = 1;
+			e->gone = 1;	/* moved or expunged: rescan */
+			f->vanished++;
 			return MD_OK;
 		}
 		return md_errno();
@@ -599,7 +604,7 @@ move_new(struct md_folder *f)
 		if (renameat(f->dirfd, from, f->dirfd, to) == -1) {
 			if (errno == ENOENT) {
 				e->gone = 1;	/* someone else moved it */
-				f->dirty = 1;
+				f->vanished++;
 				continue;
 			}
 			return md_errno();
@@ -711,7 +716,7 @@ locked_update(struct md_folder *f)
 	struct md_file *e;
 	size_t i, n, *idx = NULL;
 	long fi;
-	int err, changed = 0, expunged = 0;
+	int err, changed = 0, expunged = 0, tries;
 	uint32_t first;
 
 	if ((err = md_ul_lock(f->dirfd)) != MD_OK)
@@ -723,8 +728,16 @@ locked_update(struct md_folder *f)
 			goto out;
 		changed = 1;
 	}
-	if ((err = scan(f)) != MD_OK || (err = unknown_info(f, 1)) != MD_OK)
-		goto out;
+	/* Under the lock nobody assigns UIDs, but files still move from new/
+	 * to cur/ (that needs no lock): rescan until what we saw holds. */
+	for (tries = 0; tries < LB_SCAN_RETRIES; tries++) {
+		f->vanished = 0;
+		if ((err = scan(f)) != MD_OK ||
+		    (err = unknown_info(f, 1)) != MD_OK)
+			goto out;
+		if (f->vanished == 0)
+			break;
+	}
 	/* Build the new list: surviving records, updated, then new ones. */
 	md_ul_init(&nu);
 	nu.uidvalidity = f->ul.uidvalidity;
@@ -943,7 +956,7 @@ int
 md_sync(struct md_folder *f, size_t *expunged_r)
 {
 	struct stat sn, sc;
-	int err, rescan;
+	int err, rescan, tries;
 
 	if (expunged_r != NULL)
 		*expunged_r = 0;
@@ -959,18 +972,24 @@ md_sync(struct md_folder *f, size_t *expunged_r)
 	if (!rescan && !f->reloaded && !f->touched && f->ul_state == UL_OK)
 		return MD_OK;
 	f->touched = 0;
-	if (rescan && (err = scan(f)) != MD_OK)
-		return err;
-	if (!f->read_only) {
-		if ((err = move_new(f)) != MD_OK)
+	/* Scan, move new/ to cur/, size the unknown files (outside the
+	 * lock: reading new mail can take a while).  A file that vanished
+	 * meanwhile was moved or expunged by someone else: look again. */
+	for (tries = 0; tries < LB_SCAN_RETRIES; tries++) {
+		f->vanished = 0;
+		if (rescan && (err = scan(f)) != MD_OK)
 			return err;
-		if (need_write(f)) {
-			/* Sizes first, outside the lock: reading new mail
-			 * can take a while. */
-			if ((err = unknown_info(f, 0)) != MD_OK ||
-			    (err = locked_update(f)) != MD_OK)
-				return err;
-		}
+		if (!f->read_only && (err = move_new(f)) != MD_OK)
+			return err;
+		if ((err = unknown_info(f, 0)) != MD_OK)
+			return err;
+		if (f->vanished == 0)
+			break;
+		rescan = 1;
+	}
+	if (!f->read_only) {
+		if (need_write(f) && (err = locked_update(f)) != MD_OK)
+			return err;
 	} else if ((err = provisional(f)) != MD_OK)
 		return err;
 	return build_view(f, expunged_r);

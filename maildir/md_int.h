@@ -67,6 +67,10 @@ int	md_ul_read_fd(int fd, struct md_ul *);
 /* Read folderfd/letterbox-uidlist.  MD_ERR_NOFOLDER (errno ENOENT) if it
  * does not exist; st_r (may be NULL) gets its fstat. */
 int	md_ul_load(int folderfd, struct md_ul *, struct stat *st_r);
+/* The UIDVALIDITY of a list that failed its checks, if its header still
+ * shows one (0 if not): only to make sure a rebuilt list gets a greater
+ * one, never to keep using it. */
+uint32_t md_ul_peek_validity(int folderfd);
 /* Serialise into a new file in tmp/, fsync, rename over the list, fsync
  * the folder directory.  Must hold the lock. */
 int	md_ul_store(int folderfd, const struct md_ul *);

@@ -352,6 +352,33 @@ bad:
 	return err;
 }
 
+uint32_t
+md_ul_peek_validity(int folderfd)
+{
+	char b[128];
+	ssize_t n;
+	uint64_t v;
+	const char *p, *e;
+	int fd;
+
+	fd = openat(folderfd, MD_UIDLIST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	n = read(fd, b, sizeof(b) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return 0;
+	b[n] = '\0';
+	if ((p = strstr(b, "\nV ")) == NULL)
+		return 0;
+	p += 3;
+	e = strchr(p, '\n');
+	if (e == NULL || num_parse_u64(p, (size_t)(e - p), UINT32_MAX,
+	    &v) == -1)
+		return 0;
+	return (uint32_t)v;
+}
+
 int
 md_ul_load(int folderfd, struct md_ul *ul, struct stat *st_r)
 {
