@@ -186,6 +186,7 @@ net_child(struct mon *m, int chan, int relay)
 	struct passwd *pw;
 	char err[512];
 	struct stat st;
+	int fl;
 
 	closelog();
 	fd_place(chan, relay);
@@ -215,6 +216,11 @@ net_child(struct mon *m, int chan, int relay)
 		fatalx("unpriv_user '%s' does not exist (make install creates "
 		    "it)", m->conf.unpriv_user);
 	io_init(&n.io, 0, 1, LB_INBUF_MAX);
+	/* The relay end is non-blocking too; fcntl(2) is not in the
+	 * network child's filter, so set it now. */
+	if ((fl = fcntl(FD_RELAY, F_GETFL)) == -1 ||
+	    fcntl(FD_RELAY, F_SETFL, fl | O_NONBLOCK) == -1)
+		fatal("fcntl");
 	if (drop_limits(DROP_NET, 0, err, sizeof(err)) == -1 ||
 	    drop_net(m->conf.empty_dir, pw, err, sizeof(err)) == -1 ||
 	    sandbox_apply(SANDBOX_NET, err, sizeof(err)) == -1)
@@ -380,7 +386,6 @@ void
 net_handoff(struct net_ctx *n, const char *tag)
 {
 	struct msg msg;
-	int fl;
 
 	if (io_flush(&n->io) == -1)
 		_exit(0);
@@ -396,8 +401,6 @@ net_handoff(struct net_ctx *n, const char *tag)
 		/* The session child reads the socket from now on. */
 		_exit(0);
 	}
-	if ((fl = fcntl(n->sessfd, F_GETFL)) != -1)
-		(void)fcntl(n->sessfd, F_SETFL, fl | O_NONBLOCK);
 	net_relay(n);
 }
 

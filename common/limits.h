@@ -47,6 +47,24 @@
 #define LB_MAILDIRSIZE_MAX	(64 * 1024) /* Maildir++ recalculates above 5120 */
 #define LB_DELIVER_TMP_TRIES	10	/* unique tmp/ name attempts */
 #define LB_TMP_STALE_SEC	(36 * 3600) /* qmail: tmp/ files older than 36 h */
+/* Keywords: one 64-bit mask per message in memory; Dovecot's Maildir can
+ * name only 26 per folder, so 64 is generous.  A keyword is an IMAP atom. */
+#define LB_FOLDER_KEYWORDS_MAX	64
+#define LB_KEYWORD_MAX		64	/* bytes in one keyword name */
+/* Maildir++ spec: recalculate when maildirsize grows over 5120 bytes, or
+ * when it says "over quota" and is older than 15 minutes. */
+#define LB_MAILDIRSIZE_RECALC	5120
+#define LB_QUOTA_RECALC_AGE_SEC	(15 * 60)
+/* Entries of tmp/ looked at per delivery for the 36 h clean-up. */
+#define LB_TMP_SWEEP_MAX	256
+/* Bytes of the (escaped) host name in unique names. */
+#define LB_UNIQUE_HOST_MAX	64
+/* Directory scans repeated when the directory changed while we read it. */
+#define LB_SCAN_RETRIES		4
+/* maildir-deliver: bytes of one header field kept for the Delivered-To
+ * loop check (a longer field cannot match an address of LB_ADDRESS_MAX). */
+#define LB_ADDRESS_MAX		512
+#define LB_HEADER_FIELD_MAX	(LB_ADDRESS_MAX + 64)
 
 /* Text decoding (common/charset.c, common/decode.c) */
 /* A charset name (MIME parameter, RFC 2047 word, SEARCH CHARSET); the IANA
@@ -93,6 +111,9 @@
 _Static_assert(LB_POP3_LINE_MAX <= LB_INBUF_MAX, "a POP3 line must fit the input buffer");
 _Static_assert(LB_IMAP_LINE_MAX <= LB_INBUF_MAX, "an IMAP line must fit the input buffer");
 _Static_assert(LB_INBUF_MAX + 64 <= LB_CHAN_MSG_MAX, "leftover input must fit one channel message");
+_Static_assert(LB_MAILDIRSIZE_RECALC <= LB_MAILDIRSIZE_MAX, "maildirsize is read whole before the recalculation test");
+_Static_assert(LB_FOLDER_KEYWORDS_MAX <= 64, "keywords are a uint64_t mask");
+_Static_assert(LB_UNIQUE_HOST_MAX + 128 <= LB_MAILDIR_NAME_MAX, "a unique name plus S=, W= and flags must fit NAME_MAX");
 _Static_assert(LB_SASL_MAX <= LB_IMAP_LINE_MAX, "a SASL response must fit an IMAP line");
 _Static_assert(LB_MIME_DEPTH_MAX < LB_MIME_PARTS_MAX, "every nesting level needs a part");
 _Static_assert(LB_MIME_BOUNDARY_MAX + 4 < LB_MIME_FIELD_MAX, "a boundary comes from an interpreted field");
