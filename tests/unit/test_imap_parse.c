@@ -621,6 +621,17 @@ TEST(too_many_args)
 	CHECK(n == LB_IMAP_ARGS_MAX && a[n - 1].type == IMAP_ARG_ATOM);
 	memcpy(in + pos, " b\r\n", 5);
 	CHECK(one(p, in) == IMAP_PARSE_ERROR);
+	CHECK_STR(imap_parse_error(p, NULL), "Too many arguments");
+	/* One literal too many: refused, and a {N+} is still skipped. */
+	memcpy(in + pos, " {3+}\r\nabc\r\nb NOOP\r\n", 21);
+	len = pos + 20;
+	pos = 0;
+	CHECK(run(p, in, len, len, &pos) == IMAP_PARSE_ERROR);
+	CHECK_STR(imap_parse_error(p, NULL), "Too many arguments");
+	CHECK(run(p, in, len, len, &pos) == IMAP_PARSE_DONE);
+	CHECK_STR(dump(p), "b NOOP");
+	memcpy(in + len - 20, " {3}\r\n", 7);
+	CHECK(one(p, in) == IMAP_PARSE_ERROR);
 	/* Lists count too. */
 	len = (size_t)snprintf(in, sizeof(in), "a X ");
 	for (i = 0; i < LB_IMAP_ARGS_MAX / 2 + 1; i++) {
