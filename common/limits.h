@@ -36,6 +36,34 @@
 /* Log lines: untrusted text is escaped and cut at this length. */
 #define LB_LOG_LINE_MAX		1024
 
+/* IMAP command parser (imap/parse.c).  A command is its lines (literals
+ * excluded) plus the literals it holds in memory. */
+/* Tags are echoed in every response; RFC 3501 sets no bound, clients use
+ * short counters ("A0042") or at most a UUID. */
+#define LB_IMAP_TAG_MAX		128
+/* Longest command name we know is 12 ("AUTHENTICATE", "GETQUOTAROOT");
+ * anything longer is surely not a command. */
+#define LB_IMAP_CMDNAME_MAX	32
+/* Arguments of one command, every atom, string and list counted (nested
+ * ones too).  A sequence set is one atom, bounded by the line length. */
+#define LB_IMAP_ARGS_MAX	10000
+/* Nesting of ( and [ in one command.  SEARCH with NOT/OR parentheses is the
+ * deepest real client use (a handful); deeper is an attack on recursion. */
+#define LB_IMAP_DEPTH_MAX	64
+/* One literal outside an APPEND message: passwords, mailbox names, SEARCH
+ * strings.  Also the default for APPEND before login. */
+#define LB_IMAP_LITERAL_MAX	(64 * 1024)
+/* RFC 7888 sec. 5 (LITERAL-): a non-synchronizing literal is at most 4096. */
+#define LB_IMAP_NONSYNC_MAX	4096
+/* One APPEND message (the APPENDLIMIT we advertise, RFC 7889). */
+#define LB_IMAP_APPEND_MAX	(50UL * 1024 * 1024)
+/* Bytes of oversized {N+} literals we read and throw away in one command
+ * (RFC 7888 sec. 4, choice 1) before we prefer BYE (choice 2). */
+#define LB_IMAP_SWALLOW_MAX	(64UL * 1024 * 1024)
+/* One command held in memory: all its lines plus its in-memory literals
+ * (an APPEND message streamed to disk does not count). */
+#define LB_IMAP_COMMAND_MAX	(1024 * 1024)
+
 /* Maildir */
 #define LB_MAILDIR_NAME_MAX	255	/* one file name (NAME_MAX) */
 #define LB_MAILDIR_PATH_MAX	1024
@@ -117,5 +145,13 @@ _Static_assert(LB_UNIQUE_HOST_MAX + 128 <= LB_MAILDIR_NAME_MAX, "a unique name p
 _Static_assert(LB_SASL_MAX <= LB_IMAP_LINE_MAX, "a SASL response must fit an IMAP line");
 _Static_assert(LB_MIME_DEPTH_MAX < LB_MIME_PARTS_MAX, "every nesting level needs a part");
 _Static_assert(LB_MIME_BOUNDARY_MAX + 4 < LB_MIME_FIELD_MAX, "a boundary comes from an interpreted field");
+
+_Static_assert(LB_IMAP_LINE_MAX <= LB_IMAP_COMMAND_MAX, "a command holds at least one full line");
+_Static_assert(LB_IMAP_LITERAL_MAX <= LB_IMAP_COMMAND_MAX, "a literal must fit the command it belongs to");
+_Static_assert(LB_IMAP_NONSYNC_MAX <= LB_IMAP_LITERAL_MAX, "LITERAL- bound is below the literal bound");
+_Static_assert(LB_IMAP_TAG_MAX + LB_IMAP_CMDNAME_MAX + 2 < LB_IMAP_LINE_MAX, "tag and command fit a line");
+_Static_assert(LB_IMAP_APPEND_MAX <= LB_MESSAGE_MAX, "APPENDLIMIT is below the message bound");
+_Static_assert(LB_IMAP_APPEND_MAX <= LB_IMAP_SWALLOW_MAX, "an oversized {N+} APPEND near the limit is swallowed, not BYE");
+_Static_assert(LB_IMAP_ARGS_MAX < 0x7fffffff && LB_IMAP_DEPTH_MAX < 256, "parser node indexes are int32_t");
 
 #endif
