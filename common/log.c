@@ -76,6 +76,10 @@ log_relay(int prio, const char *line)
 
 static void
 log_vmsg(int prio, const char *fmt, va_list ap, const char *suffix)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+log_vmsg(int prio, const char *fmt, va_list ap, const char *suffix)
 {
 	char text[LB_LOG_LINE_MAX], line[LB_LOG_LINE_MAX + 64];
 	int saved = errno;
