@@ -54,7 +54,8 @@ PROG_TARGETS	= $(if $(filter build/$(MODE),$(O)),$(PROGS),$(PROGS:%=$(O)/%))
 # Relink the programs when the build mode changes.
 $(shell mkdir -p build; [ "$$(cat build/mode 2>/dev/null)" = "$(MODE)" ] || echo $(MODE) > build/mode)
 
-.PHONY: all check unit integration lint deps demo demo-stop install clean bench fuzz
+.PHONY: all check unit integration lint deps demo demo-stop install clean bench fuzz \
+	fuzz-bins fuzz-replay analyze hardening-check sanitize-check
 all: $(PROG_TARGETS)
 
 $(O)/%.o: %.c
@@ -127,4 +128,46 @@ install: all
 clean:
 	rm -rf build $(PROGS)
 
+# --- fuzzing (tests/fuzz/README.md) ----------------------------------------
+# Every tests/fuzz/fuzz_<name>.c is a libFuzzer target with seeds in
+# tests/fuzz/corpus/<name>/.  The library is rebuilt with coverage
+# instrumentation (fuzzer-no-link) and ASan+UBSan; each target links only
+# the objects it needs from that archive.  `make fuzz` replays every seed
+# (the regression tests), then fuzzes each target for FUZZ_SECONDS
+# (FUZZ_JOBS targets at a time); new inputs go to build/fuzz/work/, crashes
+# to build/fuzz/crash/.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_JOBS	?= 1
+FZ		:= build/fuzz
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -g -O1 -I. -fno-omit-frame-pointer \
+		  $(WARN) $(FUZZ_SAN) $(DEP_CFLAGS) -MMD -MP
+FUZZ_SRC	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN	:= $(FUZZ_SRC:tests/fuzz/%.c=$(FZ)/%)
+FUZZ_LIBOBJ	:= $(LIB_SRC:%.c=$(FZ)/obj/%.o)
+
+$(FZ)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FZ)/libfuzz.a: $(FUZZ_LIBOBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FZ)/libfuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ)/libfuzz.a \
+	    $(DEP_LIBS)
+
+fuzz-bins: $(FUZZ_BIN)
+
+# Only the seeds and regression inputs, each once: seconds.
+fuzz-replay: $(FUZZ_BIN)
+	@sh tools/run-fuzz.sh replay $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) \
+	    sh tools/run-fuzz.sh fuzz $(FUZZ_BIN)
+
 -include $(LIB_OBJ:.o=.d) $(PROGS:%=$(O)/%.d) $(UNIT_BIN:=.d) $(HELPER_BIN:=.d)
+-include $(FUZZ_LIBOBJ:.o=.d) $(FUZZ_BIN:=.d)
