@@ -104,7 +104,7 @@ lint:
 	@sh tools/layering.sh
 
 integration: all $(HELPER_BIN)
-	LB_BUILD=$(O) $(PYTHON) tests/integration/run.py $(TESTS)
+	LB_BUILD=$(O) LB_SANITIZE=$(SANITIZE) $(PYTHON) tests/integration/run.py $(TESTS)
 
 demo: deps
 	$(MAKE) all

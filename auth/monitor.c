@@ -46,6 +46,10 @@
 #include "common/tls.h"
 #include "maildir/maildir.h"
 
+#ifdef LB_SANITIZE
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #define FD_CHAN		3	/* child's channel to the monitor */
 #define FD_RELAY	4	/* net <-> session stream (TLS relay) */
 
@@ -117,6 +121,47 @@ devnull_onto(int fd)
 			fatal("dup2");
 		close(n);
 	}
+}
+
+/*
+ * fd 2 of the whole process tree.  Release builds: /dev/null (inetd may
+ * have put the client socket there).  Sanitizer builds (make SANITIZE=1
+ * only) append to the file named by LB_SANITIZER_LOG if it is set, so
+ * that ASan/UBSan/LSan reports of the monitor and of the confined children
+ * (who inherit the descriptor and cannot open anything) reach the tests.
+ */
+static void
+stderr_setup(void)
+{
+#ifdef LB_SANITIZE
+	const char *p = getenv("LB_SANITIZER_LOG");
+	int fd;
+
+	if (p != NULL && p[0] == '/' && (fd = open(p, O_WRONLY | O_APPEND |
+	    O_CREAT | O_NOFOLLOW, 0600)) != -1) {
+		if (fd != 2) {
+			(void)dup2(fd, 2);
+			close(fd);
+		}
+		return;
+	}
+#endif
+	devnull_onto(2);
+}
+
+/*
+ * The monitor's own end.  Sanitizer builds check for leaks here: _exit(2)
+ * skips LeakSanitizer's check at exit, and the monitor, unconfined, is the
+ * process of a connection that can run it (the children are confined:
+ * auth/sandbox.c turns the check off there).
+ */
+static void __attribute__((noreturn))
+mon_exit(int rc)
+{
+#ifdef LB_SANITIZE
+	__lsan_do_leak_check();
+#endif
+	_exit(rc);
 }
 
 static void
@@ -804,7 +849,7 @@ monitor_main(const struct proto *proto, int argc, char **argv)
 	/* Never write to fd 2 unless debugging: inetd may have put the
 	 * client socket there. */
 	if (!m->debug && !printconf)
-		devnull_onto(2);
+		stderr_setup();
 	fd_close_from(3);
 	log_open(proto->name, m->debug);
 	log_role("monitor");
@@ -863,7 +908,7 @@ monitor_main(const struct proto *proto, int argc, char **argv)
 		if (r == 0) {
 			/* The client left (or was sent away) before login. */
 			mon_reap(m, m->net_pid, "network");
-			_exit(0);
+			mon_exit(0);
 		}
 		if (r == -1)
 			fatal("channel");
@@ -889,7 +934,7 @@ monitor_main(const struct proto *proto, int argc, char **argv)
 			    "(message %d): rip=%s", type, m->rip);
 			(void)kill(m->net_pid, SIGKILL);
 			mon_reap(m, m->net_pid, "network");
-			_exit(1);
+			mon_exit(1);
 		}
 	}
 	if (msg_get_u32(&msg, &tls) == -1 || tls > 1 ||
@@ -929,5 +974,5 @@ monitor_main(const struct proto *proto, int argc, char **argv)
 	auth_pam_close(&m->pam);
 	log_info("disconnect: user=%s rip=%s duration=%lds", m->pw_name,
 	    m->rip, (long)(time(NULL) - m->start));
-	_exit(0);
+	mon_exit(0);
 }

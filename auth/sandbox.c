@@ -18,6 +18,41 @@
 
 #include "auth/sandbox.h"
 
+#ifdef LB_SANITIZE
+#include <sanitizer/common_interface_defs.h>
+#include <sanitizer/lsan_interface.h>
+#include <sys/ioctl.h>
+
+/*
+ * Sanitizer builds only (make SANITIZE=1, -DLB_SANITIZE; never a release
+ * build).  The ASan/UBSan runtime makes a few system calls of its own in
+ * a confined child: when a thread ends (_exit, exit) and when it writes a
+ * report.  Without them a sanitizer build would die of SIGSYS where the
+ * release build works, or lose the report.  Nothing else changes: every
+ * call below stays forbidden in release builds, and the tests that expect
+ * SIGSYS (socket, execve, open in the network child) still get it.
+ */
+static const char *const sb_sanitizer[] = {
+	"sigaltstack",				/* ASan: thread teardown */
+	"readlink", "readlinkat",		/* report: /proc/self/exe */
+};
+
+/*
+ * LeakSanitizer's check at exit stops the process with a clone(2)d
+ * tracer and ptrace(2): a confined child must never be allowed those, so
+ * it skips the check (LSan calls this hook before every check).  Leaks are
+ * still checked in the unconfined processes: the monitor (explicitly,
+ * before it exits), maildir-deliver, and every unit test.
+ */
+static int sb_confined;
+
+int
+__lsan_is_turned_off(void)
+{
+	return sb_confined;
+}
+#endif
+
 /* Both roles: memory, basic I/O on inherited fds, time, exit. */
 static const char *const sb_common[] = {
 	"read", "write", "readv", "writev",	/* client and channel I/O */
@@ -104,6 +139,28 @@ sandbox_apply(enum sandbox_role role, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+#ifdef LB_SANITIZE
+	if (sb_add(ctx, sb_sanitizer, sizeof(sb_sanitizer) /
+	    sizeof(sb_sanitizer[0]), err, errlen) == -1)
+		goto fail;
+	/* Reports list the loaded modules from /proc/self/maps, which the
+	 * network child may not open: have the runtime read them now. */
+	{
+		char mod[256];
+		void *off;
+
+		(void)__sanitizer_get_module_and_offset_for_pc(
+		    (void *)sandbox_apply, mod, sizeof(mod), &off);
+	}
+	/* Reports: isatty(2) picks colours; only that ioctl. */
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, TCGETS, 0))) < 0) {
+		(void)snprintf(err, errlen, "seccomp_rule_add ioctl: %s",
+		    strerror(-rc));
+		goto fail;
+	}
+	sb_confined = 1;
+#endif
 	if ((rc = seccomp_load(ctx)) < 0) {
 		(void)snprintf(err, errlen, "seccomp_load: %s", strerror(-rc));
 		goto fail;

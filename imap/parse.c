@@ -1031,7 +1031,13 @@ imap_parse_literal_reject(struct imap_parser *p)
 		return 0;
 	}
 	if (p->state == ST_STREAM || p->state == ST_LITERAL) {
-		/* Discard the rest of the literal, then of the command. */
+		/* Discard the rest of the literal, then of the command.  The
+		 * literal is over for the caller: report it the same whether
+		 * the refusal came with its last chunk or an earlier one
+		 * (found by tests/fuzz/fuzz_imap_parse.c). */
+		p->nodes[p->lit_node].flags &= (uint8_t)~IMAP_ARGF_PENDING;
+		p->lit_node = -1;
+		p->view_ok = 0;
 		p->skip_left = p->lit_size - p->lit_done;
 		p->state = ST_SWALLOW;
 	} else {

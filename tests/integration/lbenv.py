@@ -19,6 +19,24 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, os.environ.get("LB_BUILD", "build/rel"))
 IS_ROOT = os.geteuid() == 0
+
+# Sanitizer runs (make SANITIZE=1 integration, which sets LB_SANITIZE=1):
+# the programs under xinetd write ASan/UBSan/LSan reports to fd 2, which a
+# sanitizer build of the monitor points at LB_SANITIZER_LOG for the whole
+# process tree (auth/monitor.c stderr_setup); maildir-deliver, unconfined,
+# uses the runtime's log_path.  run.py fails the run if any report was
+# written.  symbolize=0: a confined child may not start a symbolizer (a
+# process for clang, opening the binary for gcc); reports give
+# module+offset (tools/symbolize-report.sh turns them into file:line).
+SANITIZE = os.environ.get("LB_SANITIZE") == "1"
+SAN_DIR = os.environ.get("LB_SAN_DIR", "")
+LSAN_SUPP = os.path.join(ROOT, "tests", "integration", "lsan.supp")
+PROG_SAN_ENV = {
+    "LB_SANITIZER_LOG": os.path.join(SAN_DIR, "programs.log"),
+    "ASAN_OPTIONS": "symbolize=0:detect_leaks=1",
+    "UBSAN_OPTIONS": "symbolize=0:print_stacktrace=1",
+    "LSAN_OPTIONS": "suppressions=%s:print_suppressions=0" % LSAN_SUPP,
+}
 PASSWORD = "s3cret pass"        # a space inside: PASS takes the rest of the line
 
 USERS = ("lbalice", "lbbob", "lbcarol")

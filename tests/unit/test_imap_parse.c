@@ -861,6 +861,39 @@ TEST(stream_reject_midway)
 	imap_parse_free(&p);
 }
 
+/* Refusing a streamed literal before its last chunk leaves it as "no
+ * longer pending", as when the refusal comes with the last chunk; the
+ * error of the rest of the command reports it so (fuzz find). */
+TEST(stream_reject_midway_not_pending)
+{
+	struct imap_parse_limits l;
+	struct imap_parser *p;
+	const struct imap_arg *a;
+	static const char in[] = "a APPEND x {3}\nab\002{250+}\n";
+	size_t n, used, pos;
+	int r;
+
+	imap_parse_limits_default(&l);
+	l.stream_append = 1;
+	l.swallow_max = 100;
+	p = imap_parse_new(&l);
+	r = imap_parse_feed(p, in, 15, &used);
+	CHECK(r == IMAP_PARSE_LITERAL_CONTINUE);
+	pos = used;
+	r = imap_parse_feed(p, in + pos, 1, &used);
+	pos += used;
+	CHECK(r == IMAP_PARSE_LITERAL_DATA);
+	CHECK(imap_parse_chunk(p)->len == 1 && !imap_parse_chunk(p)->last);
+	CHECK(imap_parse_literal_reject(p) == 0);
+	r = imap_parse_feed(p, in + pos, sizeof(in) - 1 - pos, &used);
+	CHECK(r == IMAP_PARSE_LITERAL_TOO_BIG);
+	a = imap_parse_args(p, &n);
+	CHECK(n == 2 && a != NULL);
+	if (n == 2)
+		CHECK(a[1].flags == IMAP_ARGF_STREAMED);
+	imap_parse_free(&p);
+}
+
 TEST(command_bound)
 {
 	struct imap_parse_limits l;
