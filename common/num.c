@@ -1,6 +1,7 @@
 /*
  * common/num.c -- checked decimal parsing (see num.h).  Overflow is tested
- * before every multiply-add as `v > (max - d) / 10`.  Runs in every role.
+ * before every multiply-add as `d > max || v > (max - d) / 10`.  Runs in
+ * every role.
  */
 #include <string.h>
 
@@ -14,7 +15,9 @@ num_scan_u64(const char *s, const char *end, uint64_t max, uint64_t *out)
 
 	for (p = s; p < end && *p >= '0' && *p <= '9'; p++) {
 		d = (uint64_t)(*p - '0');
-		if (v > (max - d) / 10)
+		/* d > max first: max - d would wrap for a max below 9 (the
+		 * UID list's MODSEQ bound can be 0; fuzz find). */
+		if (d > max || v > (max - d) / 10)
 			return 0;
 		v = v * 10 + d;
 	}

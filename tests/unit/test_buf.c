@@ -54,6 +54,14 @@ TEST(num)
 	CHECK(num_parse_u32("1 ", 2, &u) == -1);
 	CHECK(num_parse_u32("-1", 2, &u) == -1);
 	CHECK(num_parse_u64("100", 3, 99, &v) == -1);
+	/* A bound below 9 (fuzz find: max - d wrapped around). */
+	CHECK(num_parse_u64("3", 1, 0, &v) == -1);
+	CHECK(num_parse_u64("0", 1, 0, &v) == 0 && v == 0);
+	CHECK(num_parse_u64("5", 1, 4, &v) == -1);
+	CHECK(num_parse_u64("4", 1, 4, &v) == 0 && v == 4);
+	CHECK(num_parse_u64("10", 2, 9, &v) == -1);
+	CHECK(num_parse_u64("9", 1, 9, &v) == 0 && v == 9);
+	CHECK(num_parse_u64("19", 2, 18, &v) == -1);
 	{
 		const char *s = "123abc";
 

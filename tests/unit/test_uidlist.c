@@ -126,6 +126,11 @@ TEST(strict_reader)
 	    == MD_ERR_CORRUPT);
 	/* modseq over HIGHESTMODSEQ, vsize under size. */
 	CHECK(parse_text(HDR "R 1 10 5 6 7 S - a.b\nE 1\n") == MD_ERR_CORRUPT);
+	/* ... also when HIGHESTMODSEQ is below 9 (fuzz find). */
+	CHECK(parse_text("letterbox-uidlist 1\nV 5\nN 10\nM 0\n"
+	    "R 1 3 5 6 7 S - a.b\nE 1\n") == MD_ERR_CORRUPT);
+	CHECK(parse_text("letterbox-uidlist 1\nV 5\nN 10\nM 2\n"
+	    "R 1 2 5 6 7 S - a.b\nE 1\n") == MD_OK);
 	CHECK(parse_text(HDR "R 1 1 5 4 7 S - a.b\nE 1\n") == MD_ERR_CORRUPT);
 	/* Flags unsorted or odd, keyword index out of range. */
 	CHECK(parse_text(HDR "R 1 1 5 6 7 SR - a.b\nE 1\n") == MD_ERR_CORRUPT);
