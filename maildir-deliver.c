@@ -313,7 +313,7 @@ main(int argc, char **argv)
 	if (folder != NULL && strcasecmp(folder, "INBOX") != 0 &&
 	    md_folder_name_check(folder) != MD_OK)
 		fail(EX_USAGE, "invalid folder name");
-	if (!path_ok(mpath))
+	if (mpath == NULL || !path_ok(mpath))
 		fail(EX_USAGE, "-M needs a relative path without \"..\"");
 
 	if (user != NULL) {

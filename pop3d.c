@@ -440,7 +440,8 @@ pop3_session(struct io *io, const struct session_info *si)
 	p.n = md_count(p.f);
 	if ((p.deleted = calloc(p.n + 1, 1)) == NULL) {
 		io_puts(io, "-ERR [SYS/TEMP] Out of memory\r\n");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	pop3_stat(&p, &count, &octets);
 	io_printf(io, "+OK Logged in; %zu messages (%llu octets)\r\n", count,
@@ -451,18 +452,21 @@ pop3_session(struct io *io, const struct session_info *si)
 		if (len == IO_TOOLONG) {
 			io_puts(io, "-ERR Line too long\r\n");
 			pop3_logout(&p, "toolong");
-			return 1;
+			rc = 1;
+			goto out;
 		}
 		if (len == IO_TIMEOUT) {
 			/* RFC 1939 sec. 3: autologout does not enter the
 			 * UPDATE state: nothing is deleted. */
 			io_puts(io, "-ERR Autologout; idle for too long\r\n");
 			pop3_logout(&p, "autologout");
-			return 0;
+			rc = 0;
+			goto out;
 		}
 		if (len <= 0) {
 			pop3_logout(&p, "disconnected");
-			return 0;
+			rc = 0;
+			goto out;
 		}
 		line = io->in.p;
 		len--;
@@ -550,9 +554,8 @@ pop3_session(struct io *io, const struct session_info *si)
 				    p.removed);
 			pop3_logout(&p, "quit");
 			(void)io_flush(io);
-			md_folder_close(&p.f);
-			free(p.deleted);
-			return 0;
+			rc = 0;
+			goto out;
 		} else if (strcmp(cmd.name, "USER") == 0 ||
 		    strcmp(cmd.name, "PASS") == 0 ||
 		    strcmp(cmd.name, "AUTH") == 0 ||
@@ -575,9 +578,16 @@ next:
 		buf_consume(&io->in, io_line(io));
 		if (io_line(io) == 0 && io_flush(io) == -1) {
 			pop3_logout(&p, "write-error");
-			return 1;
+			rc = 1;
+			goto out;
 		}
 	}
+out:
+	/* Every way out releases the folder (clang-tidy: p.deleted leaked
+	 * on all but QUIT). */
+	md_folder_close(&p.f);
+	free(p.deleted);
+	return rc;
 }
 
 static const struct proto pop3_proto = {

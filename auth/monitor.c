@@ -175,6 +175,8 @@ client_address(struct mon *m)
 
 	(void)snprintf(m->rip, sizeof(m->rip), "unknown");
 	m->loopback = 0;
+	/* The kernel writes only len bytes (2 for an unnamed AF_UNIX peer). */
+	memset(&ss, 0, sizeof(ss));
 	if (getpeername(0, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET) {
 			const struct sockaddr_in *s4 = (void *)&ss;

@@ -32,7 +32,7 @@ buf_reserve(struct buf *b, size_t n)
 		return -1;
 	}
 	need = b->len + n + 1;
-	if (need <= b->cap)
+	if (need <= b->cap && b->p != NULL)
 		return 0;
 	ncap = b->cap ? b->cap : 256;
 	while (ncap < need)

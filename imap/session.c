@@ -851,6 +851,8 @@ imap_dispatch(struct imap_session *s, const char *name,
 	const char *sub;
 
 	s->code[0] = s->text[0] = '\0';
+	if (name == NULL)	/* the parser always gives one; never trust */
+		return imap_resp(s, NULL, "Missing command"), IMAP_BAD;
 	if (strcmp(name, "UID") == 0) {
 		if (n < 1 || imap_arg_get_atom(&a[0], &sub) == -1)
 			return imap_resp(s, NULL, "UID needs a command"),

@@ -456,7 +456,7 @@ scan_once(struct md_folder *f, int *stable_r)
 {
 	struct scan s = { NULL, 0, 0 };
 	struct md_hash h = { NULL, 0 };
-	struct timespec nm, cm;
+	struct timespec nm = { 0, 0 }, cm = { 0, 0 };
 	size_t i, j, keep;
 	long other;
 	int err, stable = 1;
