@@ -16,7 +16,11 @@ ifeq ($(SANITIZE),1)
 MODE		:= san
 HARDEN_CFLAGS	:= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 		   -fno-sanitize-recover=undefined -DLB_SANITIZE=1
-HARDEN_LDFLAGS	:= -fsanitize=address,undefined
+# -lcrypt: ASan intercepts crypt(3) but finds the real one only if libcrypt
+# is loaded at start; PAM modules (pam_unix, pam_pwdfile) dlopen it later
+# and would call a null pointer (google/sanitizers#1365).
+HARDEN_LDFLAGS	:= -fsanitize=address,undefined \
+		   -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 else
 MODE		:= rel
 HARDEN_CFLAGS	:= -O2 -D_FORTIFY_SOURCE=3
@@ -91,7 +95,8 @@ deps:
 check: deps
 	$(MAKE) all unit-bins
 	$(MAKE) CC=clang O=build/clang all unit-bins
-	$(MAKE) unit lint
+	$(MAKE) unit lint hardening-check
+	$(MAKE) CC=clang O=build/clang hardening-check
 	$(MAKE) integration
 
 unit-bins: $(UNIT_BIN) $(HELPER_BIN)
@@ -127,6 +132,14 @@ install: all
 
 clean:
 	rm -rf build $(PROGS)
+
+# PIE, full RELRO, stack protector, fortify... read back from the release
+# binaries (tools/hardening-check.sh, SECURITY.md).
+hardening-check: all
+	@if [ "$(MODE)" != rel ]; then \
+	    echo "hardening-check: release builds only (not SANITIZE=1)"; \
+	    exit 1; fi
+	@sh tools/hardening-check.sh $(PROG_TARGETS)
 
 # --- static analysis ------------------------------------------------------
 # cppcheck (tools/cppcheck.supp) and clang-tidy (.clang-tidy) over the

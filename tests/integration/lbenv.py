@@ -196,9 +196,14 @@ class Env:
         path = os.path.join(self.dir, "xinetd.conf")
         with open(path, "w") as f:
             f.write("\n".join(conf))
+        # xinetd hands its own environment to the programs: in sanitizer
+        # runs, theirs (PROG_SAN_ENV), not maildir-deliver's.
+        xenv = dict(os.environ)
+        if SANITIZE:
+            xenv.update(PROG_SAN_ENV)
         self.xinetd = subprocess.Popen(
             ["xinetd", "-dontfork", "-f", path, "-pidfile", os.path.join(self.dir, "xinetd.pid")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=xenv)
         for p in self.ports.values():
             wait_port(p)
 
