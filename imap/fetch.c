@@ -917,7 +917,8 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 	}
 	if (imap_seq_resolve(s, &args[0], uid, &vis, &n) == -1) {
 		fcmd_free(&cmd);
-		return IMAP_BAD;	/* the text is set */
+		/* The text is set: BAD for the set, NO for memory. */
+		return strcmp(s->code, "SERVERBUG") == 0 ? IMAP_NO : IMAP_BAD;
 	}
 	memset(&x, 0, sizeof(x));
 	x.s = s;

@@ -2,12 +2,12 @@
  * tests/unit/test_imap_fetch.c -- FETCH and UID FETCH (imap/fetch.c) on a
  * real Maildir: messages delivered with maildir/ (or written as files),
  * commands parsed by imap/parse.c, output read back from the other end
- * of a socketpair by a reader thread and compared byte for byte.
+ * of a socketpair by a reader thread and compared byte for byte.  The
+ * session's view and responses are the core's own (imap/view.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,140 +20,6 @@
 #include "imap/fetch.h"
 #include "imap/imapd.h"
 #include "imap/parse.h"
-#include "imap/seqset.h"
-
-/* --------------------------------------------------------------------- */
-/* Stand-ins for the core (imap/session.c) until it is on main.            */
-
-void
-imap_resp(struct imap_session *s, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)snprintf(s->code, sizeof(s->code), "%s", code ? code : "");
-	va_start(ap, fmt);
-	(void)vsnprintf(s->text, sizeof(s->text), fmt, ap);
-	va_end(ap);
-}
-
-int
-imap_write(struct imap_session *s, const void *p, size_t n)
-{
-	return io_write(s->io, p, n);
-}
-
-int
-imap_printf(struct imap_session *s, const char *fmt, ...)
-{
-	char b[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(b, sizeof(b), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(b))
-		return -1;
-	return io_write(s->io, b, (size_t)n);
-}
-
-int
-imap_flags_format(const struct imap_session *s, const char *flags,
-    uint64_t keywords, int recent, struct buf *out)
-{
-	static const struct { char c; const char *name; } map[] = {
-		{ 'D', "\\Draft" }, { 'F', "\\Flagged" },
-		{ 'P', "$Forwarded" }, { 'R', "\\Answered" },
-		{ 'S', "\\Seen" }, { 'T', "\\Deleted" },
-	};
-	size_t i;
-	unsigned k;
-	int first = 1;
-
-	if (buf_putc(out, '(') == -1)
-		return -1;
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strchr(flags, map[i].c) != NULL) {
-			if ((!first && buf_putc(out, ' ') == -1) ||
-			    buf_puts(out, map[i].name) == -1)
-				return -1;
-			first = 0;
-		}
-	for (k = 0; k < 64; k++)
-		if (keywords & (1ULL << k)) {
-			if ((!first && buf_putc(out, ' ') == -1) ||
-			    buf_puts(out, md_keyword(s->f, k)) == -1)
-				return -1;
-			first = 0;
-		}
-	if (recent) {
-		if ((!first && buf_putc(out, ' ') == -1) ||
-		    buf_puts(out, "\\Recent") == -1)
-			return -1;
-	}
-	return buf_putc(out, ')');
-}
-
-long
-imap_view_mdindex(struct imap_session *s, size_t vi)
-{
-	if (vi >= s->nview || s->view[vi].gone)
-		return -1;
-	return md_find_uid(s->f, s->view[vi].uid);
-}
-
-const struct md_msg *
-imap_view_msg(struct imap_session *s, size_t vi)
-{
-	long i = imap_view_mdindex(s, vi);
-
-	return i < 0 ? NULL : md_get(s->f, (size_t)i);
-}
-
-void
-imap_view_told(struct imap_session *s, size_t vi)
-{
-	const struct md_msg *m = imap_view_msg(s, vi);
-
-	if (m == NULL)
-		return;
-	memcpy(s->view[vi].flags, m->flags, sizeof(m->flags));
-	s->view[vi].modseq = m->modseq;
-	s->view[vi].keywords = m->keywords;
-}
-
-int
-imap_seq_resolve(struct imap_session *s, const struct imap_arg *set,
-    int uid, size_t **vis_r, size_t *n_r)
-{
-	struct seqset *ss;
-	uint32_t max;
-	size_t i, n = 0, *v;
-
-	*vis_r = NULL;
-	*n_r = 0;
-	if (set->type != IMAP_ARG_ATOM ||
-	    seqset_parse(set->str, set->len, 0, &ss) == -1) {
-		imap_resp(s, NULL, "Invalid sequence set.");
-		return -1;
-	}
-	max = uid ? (s->nview ? s->view[s->nview - 1].uid : 0) :
-	    (uint32_t)s->nview;
-	if (!uid && seqset_highest(ss) > max) {
-		seqset_free(&ss);
-		imap_resp(s, NULL, "Invalid message number.");
-		return -1;
-	}
-	v = calloc(s->nview + 1, sizeof(*v));
-	for (i = 0; i < s->nview; i++)
-		if (seqset_contains(ss, uid ? s->view[i].uid :
-		    (uint32_t)(i + 1), max))
-			v[n++] = i;
-	seqset_free(&ss);
-	*vis_r = v;
-	*n_r = n;
-	return 0;
-}
 
 /* --------------------------------------------------------------------- */
 /* Fixture.                                                               */
@@ -163,23 +29,22 @@ static int rootfd = -1;
 static struct imap_session S;
 static enum imap_result last_res;
 
+/* What SELECT does: the view holds every message of the engine.  keep
+ * \Recent only if asked (it lengthens every expected FLAGS). */
 static void
-fill_view(void)
+fill_view(int recent)
 {
-	const struct md_msg *m;
 	size_t i;
 
-	free(S.view);
-	S.nview = md_count(S.f);
-	S.view = calloc(S.nview + 1, sizeof(*S.view));
-	for (i = 0; i < S.nview; i++) {
-		m = md_get(S.f, i);
-		S.view[i].uid = m->uid;
-		S.view[i].modseq = m->modseq;
-		S.view[i].keywords = m->keywords;
-		memcpy(S.view[i].flags, m->flags, sizeof(m->flags));
-		S.view[i].recent = 0;	/* keeps expected strings short */
+	S.nview = 0;
+	if (imap_view_grow(&S, md_count(S.f) + 1) == -1)
+		exit(2);
+	for (i = 0; i < md_count(S.f); i++) {
+		imap_view_set(&S.view[i], md_get(S.f, i));
+		if (!recent)
+			S.view[i].recent = 0;
 	}
+	S.nview = md_count(S.f);
 }
 
 static char *
@@ -238,7 +103,7 @@ write_cur(const char *fname, const char *data, size_t len, time_t mtime)
 }
 
 static void
-open_box(void)
+open_box_recent(int recent)
 {
 	if (S.f != NULL)
 		md_folder_close(&S.f);
@@ -246,7 +111,13 @@ open_box(void)
 		fprintf(stderr, "md_folder_open failed\n");
 		exit(2);
 	}
-	fill_view();
+	fill_view(recent);
+}
+
+static void
+open_box(void)
+{
+	open_box_recent(0);
 }
 
 static void
@@ -265,6 +136,7 @@ teardown(void)
 	md_folder_close(&S.f);
 	free(S.view);
 	S.view = NULL;
+	S.nview = S.capview = 0;
 	buf_free(&S.scratch);
 	close(rootfd);
 	rm_rf(dir);
@@ -468,6 +340,33 @@ TEST(simple_items)
 	    "(\"charset\" \"US-ASCII\") NIL NIL \"7bit\" 63 3 NIL NIL NIL "
 	    "NIL))\r\n"
 	    "a OK Fetch completed.\r\n");
+	teardown();
+}
+
+TEST(recent_and_keywords)
+{
+	int k;
+
+	setup();
+	deliver_file("simple.eml", T1);
+	open_box_recent(1);
+	CHECK_RUN("a FETCH 1 FLAGS\r\n",
+	    "* 1 FETCH (FLAGS (\\Recent))\r\n"
+	    "a OK Fetch completed.\r\n");
+	k = md_keyword_index(S.f, "$Junk", 1);
+	CHECK(k >= 0);
+	CHECK(md_set_keywords(S.f, 0, (uint64_t)1 << k) == MD_OK);
+	CHECK(md_set_flags(S.f, 0, "FR") == MD_OK);
+	CHECK(md_sync(S.f, NULL) == MD_OK);
+	CHECK_RUN("a FETCH 1 FLAGS\r\n",
+	    "* 1 FETCH (FLAGS (\\Answered \\Flagged \\Recent $Junk))\r\n"
+	    "a OK Fetch completed.\r\n");
+	/* The implicit \Seen keeps the other flags and keywords. */
+	CHECK_RUN("a FETCH 1 BODY[]<0.1>\r\n",
+	    "* 1 FETCH (BODY[]<0> {1}\r\nR FLAGS (\\Answered \\Flagged "
+	    "\\Seen \\Recent $Junk))\r\n"
+	    "a OK Fetch completed.\r\n");
+	CHECK_STR(md_get(S.f, 0)->flags, "FRS");
 	teardown();
 }
 
