@@ -607,6 +607,10 @@ md_subs_read(int rootfd, struct md_names *out)
 			md_names_free(out);
 			return err;
 		}
+		/* Courier's file is read only until we have written ours
+		 * (the first change imports it): otherwise a name that
+		 * only Courier's file lists could never be unsubscribed. */
+		break;
 	}
 	names_sort(out);
 	return MD_OK;

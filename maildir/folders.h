@@ -65,8 +65,9 @@ int	md_inbox_move(int rootfd, const char *to);
 
 /* The subscribed names: our "subscriptions" file at the root (one name per
  * line, as Dovecot's Maildir++ layout writes it; a "V\t2" header line and
- * '\t' separators of newer Dovecot files are understood), merged with
- * Courier's "courierimapsubscribed" ("INBOX." prefixes removed).  Names
+ * '\t' separators of newer Dovecot files are understood), or, while that
+ * file does not exist, Courier's "courierimapsubscribed" ("INBOX."
+ * prefixes removed; the first change writes ours with them).  Names
  * that are not valid folder names (or "INBOX") are skipped.  MD_ERR_LIMIT
  * above LB_SUBSCRIPTIONS_MAX names or LB_SUBSCRIPTIONS_FILE_MAX bytes. */
 int	md_subs_read(int rootfd, struct md_names *out);

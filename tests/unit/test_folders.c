@@ -196,12 +196,20 @@ TEST(subscriptions)
 	CHECK(md_subs_set(fd, "a..b", 1) == MD_ERR_BADNAME);
 	/* The lock is released. */
 	CHECK(!exists(fd, "letterbox-uidlist.lock"));
-	/* Courier's file and Dovecot v2 headers are understood. */
+	/* Dovecot v2 headers are understood; Courier's file is ignored
+	 * once ours exists. */
 	CHECK(put_file(fd, "courierimapsubscribed",
 	    "INBOX\nINBOX.Archive\nshared.x\n") == 0);
 	CHECK(put_file(fd, "subscriptions", "V\t2\n\nSent\nA\tB\n../x\n") ==
 	    0);
-	CHECK_STR(subs_joined(fd), "A.B Archive INBOX Sent");
+	CHECK_STR(subs_joined(fd), "A.B Sent");
+	/* Courier's alone is imported at the first change. */
+	CHECK(unlinkat(fd, "subscriptions", 0) == 0);
+	CHECK_STR(subs_joined(fd), "Archive INBOX");
+	CHECK(md_subs_set(fd, "INBOX", 0) == MD_OK);
+	CHECK(get_file(fd, "subscriptions", buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "Archive\n");
+	CHECK_STR(subs_joined(fd), "Archive");
 	close(fd);
 	rm_rf(dir);
 }
