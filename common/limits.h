@@ -94,6 +94,24 @@
 #define LB_ADDRESS_MAX		512
 #define LB_HEADER_FIELD_MAX	(LB_ADDRESS_MAX + 64)
 
+/* Folders of one Maildir (".Name" directories at the root) that LIST,
+ * RENAME and quota recalculation will look at: far above any real user
+ * (Thunderbird users with a few hundred are "many"), low enough that a LIST
+ * with implied parents and STATUS stays within the session's memory. */
+#define LB_FOLDERS_MAX		5000
+/* Names in the subscriptions file; the file itself is read whole, so it
+ * is bounded by that many names of at most NAME_MAX bytes each. */
+#define LB_SUBSCRIPTIONS_MAX	LB_FOLDERS_MAX
+#define LB_SUBSCRIPTIONS_FILE_MAX (LB_SUBSCRIPTIONS_MAX * (LB_MAILDIR_NAME_MAX + 8))
+/* Directory nesting removed by DELETE inside one folder (Maildir has two
+ * levels: tmp/new/cur and their files; Courier/Dovecot add one more). */
+#define LB_RMTREE_DEPTH		8
+/* Names one LIST considers: folders, subscriptions, and the implied
+ * parents of both (a folder "a.b.c" implies "a" and "a.b"). */
+#define LB_LIST_NAMES_MAX	65536
+/* Patterns in one LIST (RFC 5258 sec. 3: "(p1 p2 ...)"). */
+#define LB_LIST_PATTERNS_MAX	64
+
 /* Text decoding (common/charset.c, common/decode.c) */
 /* A charset name (MIME parameter, RFC 2047 word, SEARCH CHARSET); the IANA
  * registry's longest name is 45 characters. */
@@ -153,6 +171,7 @@ _Static_assert(LB_SASL_MAX <= LB_IMAP_LINE_MAX, "a SASL response must fit an IMA
 _Static_assert(LB_MIME_DEPTH_MAX < LB_MIME_PARTS_MAX, "every nesting level needs a part");
 _Static_assert(LB_MIME_BOUNDARY_MAX + 4 < LB_MIME_FIELD_MAX, "a boundary comes from an interpreted field");
 
+_Static_assert(2 * LB_FOLDERS_MAX <= LB_LIST_NAMES_MAX, "every folder and subscription fits one LIST");
 _Static_assert(LB_IMAP_LINE_MAX <= LB_IMAP_COMMAND_MAX, "a command holds at least one full line");
 _Static_assert(LB_IMAP_LITERAL_MAX <= LB_IMAP_COMMAND_MAX, "a literal must fit the command it belongs to");
 _Static_assert(LB_IMAP_NONSYNC_MAX <= LB_IMAP_LITERAL_MAX, "LITERAL- bound is below the literal bound");
