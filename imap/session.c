@@ -33,10 +33,10 @@
 #include "imap/imapd.h"
 #include "imap/quote.h"
 #include "imap/session.h"
+#include "imap/list.h"
 
-/* From imap/store.c and imap/list.c. */
+/* From imap/store.c. */
 int	imap_expunge_deleted(struct imap_session *, int silent);
-int	imap_special_create(struct imap_session *);
 
 /* RFC 2177: clients re-issue IDLE every 29 minutes; we end an IDLE that
  * lasts longer than this (below the 30-minute autologout) with BYE, and
