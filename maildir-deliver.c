@@ -426,5 +426,7 @@ main(int argc, char **argv)
 		fail(EX_TEMPFAIL, "delivering: %s", md_strerror(err));
 	log_info("delivered user=%s folder=%s size=%llu unique=%s", pw_name,
 	    folder, (unsigned long long)size, uniq);
+	free(pw_name);
+	free(pw_dir);
 	return EX_OK;
 }

@@ -75,7 +75,9 @@ sweep_tmp(int tmpfd)
 	int fd, seen = 0;
 	int64_t now = md_now_ns() / 1000000000;
 
-	if ((fd = dup(tmpfd)) == -1)
+	/* A second descriptor for fdopendir (which takes it over); openat
+	 * rather than dup(2), which the session filter does not allow. */
+	if ((fd = openat(tmpfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return;
 	if ((d = fdopendir(fd)) == NULL) {
 		(void)close(fd);

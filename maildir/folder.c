@@ -87,6 +87,11 @@ struct md_folder {
 	struct md_file *files;
 	size_t	 nfiles;
 	struct md_hash fh;	/* unique -> files index */
+	/* The scan msgs[] points into (names): kept alive until the next
+	 * view is built, so a sync failing half-way (lock timeout, I/O)
+	 * leaves the caller's view valid. */
+	struct md_file *view_files;
+	size_t	 nview_files;
 	int	 scanned, dirty;
 	struct timespec new_mtim, cur_mtim;
 	struct md_msg *msgs;
@@ -489,7 +494,8 @@ scan_once(struct md_folder *f, int *stable_r)
 	}
 	keep = j;
 	free(h.slot);
-	files_free(f->files, f->nfiles);
+	if (f->files != f->view_files)
+		files_free(f->files, f->nfiles);
 	f->files = s.files;
 	f->nfiles = keep;
 	if (hash_build(&f->fh, f->nfiles, file_key, f->files, NULL) == -1)
@@ -878,7 +884,7 @@ build_view(struct md_folder *f, size_t *expunged_r)
 	const struct md_rec *r;
 	const struct md_pend *p;
 	struct md_file *e;
-	size_t i, n = 0, o, gone = 0, nprov = 0;
+	size_t i, j = 0, n = 0, o, gone = 0, nprov = 0;
 	long fi;
 
 	if ((msgs = calloc(f->nfiles + 1, sizeof(*msgs))) == NULL)
@@ -901,8 +907,13 @@ build_view(struct md_folder *f, size_t *expunged_r)
 		m->keywords = r->kw;
 		if ((p = pend_find(f, r->uid)) != NULL)
 			m->keywords = p->kw;
-		m->recent = !f->read_only && r->uid >= f->recent_lo &&
-		    r->uid < f->recent_hi;
+		/* Recent: assigned by this session's last sync, or recent
+		 * in the previous view (both lists are sorted by UID). */
+		while (j < f->nmsgs && f->msgs[j].uid < r->uid)
+			j++;
+		m->recent = !f->read_only && ((r->uid >= f->recent_lo &&
+		    r->uid < f->recent_hi) || (j < f->nmsgs &&
+		    f->msgs[j].uid == r->uid && f->msgs[j].recent));
 		m->name = e->name;
 		m->unique = e->name;
 		m->unique_len = e->unique_len;
@@ -941,6 +952,10 @@ build_view(struct md_folder *f, size_t *expunged_r)
 	free(f->msgs);
 	f->msgs = msgs;
 	f->nmsgs = n;
+	if (f->view_files != f->files)
+		files_free(f->view_files, f->nview_files);
+	f->view_files = f->files;
+	f->nview_files = f->nfiles;
 	if (expunged_r != NULL)
 		*expunged_r = gone;
 	return MD_OK;
@@ -971,7 +986,6 @@ md_sync(struct md_folder *f, size_t *expunged_r)
 	/* Nothing changed on disk or by us: the view stands. */
 	if (!rescan && !f->reloaded && !f->touched && f->ul_state == UL_OK)
 		return MD_OK;
-	f->touched = 0;
 	/* Scan, move new/ to cur/, size the unknown files (outside the
 	 * lock: reading new mail can take a while).  A file that vanished
 	 * meanwhile was moved or expunged by someone else: look again. */
@@ -992,7 +1006,9 @@ md_sync(struct md_folder *f, size_t *expunged_r)
 			return err;
 	} else if ((err = provisional(f)) != MD_OK)
 		return err;
-	return build_view(f, expunged_r);
+	if ((err = build_view(f, expunged_r)) == MD_OK)
+		f->touched = 0;
+	return err;
 }
 
 /* --- public: open, close, accessors ------------------------------------ */
@@ -1038,6 +1054,8 @@ md_folder_close(struct md_folder **fp)
 	md_ul_free(&f->ul);
 	free(f->rh.slot);
 	free(f->fh.slot);
+	if (f->view_files != f->files)
+		files_free(f->view_files, f->nview_files);
 	files_free(f->files, f->nfiles);
 	free(f->msgs);
 	free(f->pend);
@@ -1298,20 +1316,20 @@ md_set_flags(struct md_folder *f, size_t i, const char *flags)
 	}
 	if (tries == 3)
 		return MD_ERR_GONE;
-	if ((nn = strdup(to + 4)) == NULL)
-		return MD_ERR_IO;	/* renamed; the next scan sees it */
+	memcpy(m->flags, norm, sizeof(norm));
+	f->touched = 1;
 	fi = file_find(f, m->unique, m->unique_len);
-	if (fi != -1) {
-		free(f->files[fi].name);
-		f->files[fi].name = nn;
-		f->files[fi].in_new = 0;
-		memcpy(f->files[fi].flags, norm, sizeof(norm));
-	}
+	/* Not in the last scan (a sync failed half-way): m->name is stale,
+	 * and md_open() finds the file again by its unique part. */
+	if (fi == -1 || (nn = strdup(to + 4)) == NULL)
+		return MD_OK;
+	free(f->files[fi].name);
+	f->files[fi].name = nn;
+	f->files[fi].in_new = 0;
+	memcpy(f->files[fi].flags, norm, sizeof(norm));
 	m->name = nn;
 	m->unique = nn;
 	m->in_new = 0;
-	memcpy(m->flags, norm, sizeof(norm));
-	f->touched = 1;
 	return MD_OK;
 }
 

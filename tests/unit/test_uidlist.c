@@ -171,9 +171,13 @@ TEST(assign_and_persist)
 	}
 	/* Moved to cur/ with ":2,". */
 	CHECK(count_dir(rootfd, "new") == 0 && count_dir(rootfd, "cur") == 3);
+	/* Recent stays recent for this session across syncs. */
+	CHECK(deliver(rootfd, "INBOX", "x\n", NULL) == MD_OK);
+	CHECK(md_sync(f, NULL) == MD_OK);
+	CHECK(md_count(f) == 4 && md_get(f, 0)->recent && md_get(f, 3)->recent);
 	/* A second session sees the same UIDs, none recent. */
 	CHECK(md_folder_open(&g, rootfd, "INBOX", 0) == MD_OK);
-	CHECK(md_count(g) == 3 && md_uidvalidity(g) == v);
+	CHECK(md_count(g) == 4 && md_uidvalidity(g) == v);
 	CHECK(md_get(g, 2)->uid == 3 && !md_get(g, 2)->recent);
 	CHECK(md_find_uid(g, 2) == 1 && md_find_uid(g, 9) == -1);
 	md_folder_close(&g);
@@ -585,6 +589,34 @@ TEST(crash_at_random_instants)
 	CHECK(md_folder_open(&f, rootfd, "INBOX", 0) == MD_OK);
 	md_folder_close(&f);
 	md_uidlist_set_lock_times(0, -1);
+	close(rootfd);
+	rm_rf(dir);
+}
+
+TEST(failed_sync_keeps_view)
+{
+	char dir[64];
+	int rootfd = md_tmp(dir), fd;
+	struct md_folder *f;
+
+	CHECK(deliver(rootfd, "INBOX", "x\n", NULL) == MD_OK);
+	CHECK(md_folder_open(&f, rootfd, "INBOX", 0) == MD_OK);
+	CHECK(md_set_flags(f, 0, "S") == MD_OK);
+	CHECK(deliver(rootfd, "INBOX", "y\n", NULL) == MD_OK);
+	fd = openat(rootfd, "letterbox-uidlist.lock", O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	md_uidlist_set_lock_times(100, 0);
+	/* The scan happened, the lock did not: the old view stays usable. */
+	CHECK(md_sync(f, NULL) == MD_ERR_LOCKED);
+	CHECK(md_count(f) == 1 && strstr(md_get(f, 0)->name, ":2,S") != NULL);
+	CHECK(md_set_flags(f, 0, "RS") == MD_OK);
+	CHECK(md_open(f, 0, &fd) == MD_OK);
+	close(fd);
+	CHECK(unlinkat(rootfd, "letterbox-uidlist.lock", 0) == 0);
+	md_uidlist_set_lock_times(0, -1);
+	CHECK(md_sync(f, NULL) == MD_OK);
+	CHECK(md_count(f) == 2 && strcmp(md_get(f, 0)->flags, "RS") == 0);
+	md_folder_close(&f);
 	close(rootfd);
 	rm_rf(dir);
 }
