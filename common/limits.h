@@ -136,6 +136,16 @@
  * non-multipart body). */
 #define LB_IMAP_SECTION_PARTS_MAX (2 * (LB_MIME_DEPTH_MAX + 1))
 
+/* SEARCH (imap/search.c).  Keys nest through NOT, OR and parentheses;
+ * clients build OR chains one level per alternative ("OR OR OR a b c d"),
+ * so this is above the parser's parenthesis bound, yet keeps the
+ * recursive parse and evaluation shallow. */
+#define LB_SEARCH_DEPTH_MAX	256
+/* Bytes of one message read for header, BODY and TEXT keys: text parts
+ * after the first 16 MiB of a message are not searched, so one huge
+ * message cannot stall the session (nor cost more memory than this). */
+#define LB_SEARCH_READ_MAX	(16UL * 1024 * 1024)
+
 _Static_assert(LB_POP3_LINE_MAX <= LB_INBUF_MAX, "a POP3 line must fit the input buffer");
 _Static_assert(LB_IMAP_LINE_MAX <= LB_INBUF_MAX, "an IMAP line must fit the input buffer");
 _Static_assert(LB_INBUF_MAX + 64 <= LB_CHAN_MSG_MAX, "leftover input must fit one channel message");
@@ -152,6 +162,8 @@ _Static_assert(LB_IMAP_NONSYNC_MAX <= LB_IMAP_LITERAL_MAX, "LITERAL- bound is be
 _Static_assert(LB_IMAP_TAG_MAX + LB_IMAP_CMDNAME_MAX + 2 < LB_IMAP_LINE_MAX, "tag and command fit a line");
 _Static_assert(LB_IMAP_APPEND_MAX <= LB_MESSAGE_MAX, "APPENDLIMIT is below the message bound");
 _Static_assert(LB_IMAP_APPEND_MAX <= LB_IMAP_SWALLOW_MAX, "an oversized {N+} APPEND near the limit is swallowed, not BYE");
+_Static_assert(LB_SEARCH_DEPTH_MAX >= LB_IMAP_DEPTH_MAX, "every parenthesised search the parser accepts can be evaluated");
+_Static_assert(LB_SEARCH_READ_MAX <= LB_MESSAGE_MAX, "a search reads at most one message");
 _Static_assert(LB_IMAP_ARGS_MAX < 0x7fffffff && LB_IMAP_DEPTH_MAX < 256, "parser node indexes are int32_t");
 
 #endif
