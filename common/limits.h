@@ -154,6 +154,16 @@
  * non-multipart body). */
 #define LB_IMAP_SECTION_PARTS_MAX (2 * (LB_MIME_DEPTH_MAX + 1))
 
+/* SEARCH (imap/search.c).  Keys nest through NOT, OR and parentheses;
+ * clients build OR chains one level per alternative ("OR OR OR a b c d"),
+ * so this is above the parser's parenthesis bound, yet keeps the
+ * recursive parse and evaluation shallow. */
+#define LB_SEARCH_DEPTH_MAX	256
+/* Bytes of one message read for header, BODY and TEXT keys: text parts
+ * after the first 16 MiB of a message are not searched, so one huge
+ * message cannot stall the session (nor cost more memory than this). */
+#define LB_SEARCH_READ_MAX	(16UL * 1024 * 1024)
+
 /* FETCH (imap/fetch.c): a message is read into memory (and parsed) only
  * up to this size; a bigger one is still served whole (BODY[], RFC822,
  * RFC822.SIZE) by streaming it from its file, but items that need its
@@ -180,6 +190,8 @@ _Static_assert(LB_IMAP_APPEND_MAX <= LB_FETCH_MEM_MAX, "every APPENDed message c
 _Static_assert(LB_FETCH_MEM_MAX <= LB_MESSAGE_MAX, "FETCH memory bound is below the message bound");
 _Static_assert(LB_IMAP_APPEND_MAX <= LB_MESSAGE_MAX, "APPENDLIMIT is below the message bound");
 _Static_assert(LB_IMAP_APPEND_MAX <= LB_IMAP_SWALLOW_MAX, "an oversized {N+} APPEND near the limit is swallowed, not BYE");
+_Static_assert(LB_SEARCH_DEPTH_MAX >= LB_IMAP_DEPTH_MAX, "every parenthesised search the parser accepts can be evaluated");
+_Static_assert(LB_SEARCH_READ_MAX <= LB_MESSAGE_MAX, "a search reads at most one message");
 _Static_assert(LB_IMAP_ARGS_MAX < 0x7fffffff && LB_IMAP_DEPTH_MAX < 256, "parser node indexes are int32_t");
 
 #endif
