@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/date.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/num.h"
@@ -436,52 +437,6 @@ struct imap_append {
 	int	 chunks;	/* LITERAL_DATA events of this message */
 };
 
-static const char *const imap_months[] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-};
-
-/* date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP
- * time SP zone DQUOTE ("17-Jul-1996 02:44:25 -0700"). */
-static int
-imap_datetime_parse(const char *s, size_t len, time_t *t_r)
-{
-	struct tm tm;
-	uint32_t day, year, hh, mm, ss, zh, zm;
-	int mon, sign;
-	time_t t;
-
-	if (len != 26 || s[2] != '-' || s[6] != '-' || s[11] != ' ' ||
-	    s[14] != ':' || s[17] != ':' || s[20] != ' ' ||
-	    (s[21] != '+' && s[21] != '-'))
-		return -1;
-	if (num_parse_u32(s[0] == ' ' ? s + 1 : s, s[0] == ' ' ? 1 : 2,
-	    &day) == -1 || day < 1 || day > 31)
-		return -1;
-	for (mon = 0; mon < 12; mon++)
-		if (strncasecmp(s + 3, imap_months[mon], 3) == 0)
-			break;
-	if (mon == 12 || num_parse_u32(s + 7, 4, &year) == -1 ||
-	    year < 1900 || num_parse_u32(s + 12, 2, &hh) == -1 || hh > 23 ||
-	    num_parse_u32(s + 15, 2, &mm) == -1 || mm > 59 ||
-	    num_parse_u32(s + 18, 2, &ss) == -1 || ss > 60 ||
-	    num_parse_u32(s + 22, 2, &zh) == -1 || zh > 23 ||
-	    num_parse_u32(s + 24, 2, &zm) == -1 || zm > 59)
-		return -1;
-	sign = s[21] == '-' ? -1 : 1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_mday = (int)day;
-	tm.tm_mon = mon;
-	tm.tm_year = (int)year - 1900;
-	tm.tm_hour = (int)hh;
-	tm.tm_min = (int)mm;
-	tm.tm_sec = (int)ss;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*t_r = t - sign * (time_t)(zh * 3600 + zm * 60);
-	return 0;
-}
-
 /* Check the mailbox of an APPEND whose message is about to arrive.
  * Returns 0, or -1 after setting the answer (NO [TRYCREATE] etc.). */
 static int
@@ -553,10 +508,14 @@ imap_append_finish(struct imap_session *s, const struct imap_arg *a,
 		ai++;
 	}
 	if (ai < n && a[ai].type == IMAP_ARG_QUOTED) {
-		if (imap_datetime_parse(a[ai].str, a[ai].len, &mtime) == -1) {
+		int64_t t;
+
+		if (date_parse_imap_datetime(a[ai].str, a[ai].len, &t) == -1 ||
+		    t <= 0) {
 			imap_resp(s, NULL, "Invalid date-time");
 			goto badq;
 		}
+		mtime = (time_t)t;
 		ai++;
 	}
 	if (ai + 1 != n || a[ai].type != IMAP_ARG_LITERAL) {
