@@ -39,7 +39,8 @@ ALL_CFLAGS	= $(PROBE_PAM) -std=c11 -D_GNU_SOURCE -g -I. $(WARN) $(HARDEN) $(HARD
 ALL_LDFLAGS	= -pie -Wl,-z,relro,-z,now $(HARDEN_LDFLAGS) $(LDFLAGS)
 
 O		:= build/$(MODE)
-PROGS		:= pop3d maildir-deliver $(if $(wildcard imapd.c),imapd)
+# imapd links once every command module is in the tree.
+PROGS		:= pop3d maildir-deliver $(if $(wildcard imap/fetch.c imap/search.c imap/store.c imap/list.c),$(if $(word 4,$(wildcard imap/fetch.c imap/search.c imap/store.c imap/list.c)),imapd))
 LIB_SRC		:= $(sort $(wildcard common/*.c maildir/*.c auth/*.c imap/*.c pop3/*.c))
 LIB_OBJ		:= $(LIB_SRC:%.c=$(O)/%.o)
 LIB		:= $(O)/libletterbox.a

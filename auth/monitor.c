@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -43,6 +44,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/tls.h"
+#include "maildir/maildir.h"
 
 #define FD_CHAN		3	/* child's channel to the monitor */
 #define FD_RELAY	4	/* net <-> session stream (TLS relay) */
@@ -763,6 +765,14 @@ monitor_main(const struct proto *proto, int argc, char **argv)
 		(void)setenv("TZ", ":/etc/localtime", 1);
 	tzset();
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* Unique names of new messages carry the host name; the session
+	 * cannot call uname(2) from inside its filter. */
+	{
+		struct utsname un;
+
+		if (uname(&un) == 0)
+			md_set_hostname(un.nodename);
+	}
 	/* Small TLS records + Nagle + delayed ACK cost 40 ms per round
 	 * trip (SANDBOX-NOTES sec. 3). */
 	(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

@@ -27,6 +27,7 @@
 
 #include "common/buf.h"
 #include "common/io.h"
+#include "common/limits.h"
 #include "imap/parse.h"
 #include "imap/seqset.h"
 #include "maildir/maildir.h"
@@ -107,6 +108,15 @@ int	imap_printf(struct imap_session *, const char *, ...)
 int	imap_flags_format(const struct imap_session *, const char *flags,
 	    uint64_t keywords, int recent, struct buf *out);
 
+/* The system flags: Maildir letter and IMAP name (P is the keyword
+ * $Forwarded in IMAP). */
+struct imap_sysflag {
+	char		 letter;
+	const char	*name;
+};
+#define IMAP_NSYSFLAGS	6
+extern const struct imap_sysflag imap_sysflags[IMAP_NSYSFLAGS];
+
 /* --- The selected mailbox ----------------------------------------------- */
 
 /* The engine's message for view index vi, or NULL if it was expunged by
@@ -129,6 +139,12 @@ int	imap_seq_resolve(struct imap_session *, const struct imap_arg *set,
  * forbids them during FETCH, STORE and SEARCH).  Returns 0, or -1 if the
  * mailbox became unusable (UIDVALIDITY changed: the core sends BYE). */
 int	imap_sync(struct imap_session *, int allow_expunge);
+/* View maintenance for the core (SELECT) and for EXPUNGE/MOVE: grow the
+ * array to hold need entries (0 or -1), fill an entry from the engine's
+ * message, count \Recent entries. */
+int	imap_view_grow(struct imap_session *, size_t need);
+void	imap_view_set(struct imap_vmsg *, const struct md_msg *);
+size_t	imap_view_recent(const struct imap_session *);
 /* After the session itself changed flags of view index vi (STORE): the
  * view's copy is updated so imap_sync() does not report it again. */
 void	imap_view_told(struct imap_session *, size_t vi);
