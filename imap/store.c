@@ -467,10 +467,10 @@ imap_cmd_store(struct imap_session *s, const struct imap_arg *a, size_t n,
 	}
 	if (nfailed > 0) {
 		/* RFC 7162 sec. 3.1.3: MODIFIED, even with a NO. */
-		buf_init(&mod, sizeof(s->code));
+		buf_init(&mod, LB_OUTBUF_MAX);
 		if (buf_puts(&mod, "MODIFIED ") == -1 ||
 		    store_put_set(&mod, failed, nfailed) == -1 ||
-		    buf_cstr(&mod) == NULL) {
+		    buf_cstr(&mod) == NULL || mod.len >= sizeof(s->code)) {
 			/* Longer than a response code can be here: the
 			 * FETCHes above told every failed message. */
 			buf_reset(&mod);

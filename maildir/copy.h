@@ -28,7 +28,8 @@
  * The file is hard-linked (same inode: INTERNALDATE is kept); where the
  * file system refuses (EXDEV, EPERM, EMLINK, ENOSYS, EOPNOTSUPP) its bytes
  * are copied through the destination's tmp/ with the source's mtime.
- * Checks the quota first (unless MD_COPY_NOQUOTA), fsyncs the destination
+ * Checks the quota first (unless MD_COPY_NOQUOTA; the byte-copy fallback
+ * always checks it, through md_deliver_commit), fsyncs the destination
  * directory before returning success, then adds the size to maildirsize.
  * unique_r (size LB_MAILDIR_NAME_MAX + 1) gets the copy's unique part.
  * The copy gets its UID at the destination's next md_sync().

@@ -695,6 +695,35 @@ TEST(md_copy_engine)
 	CHECK(md_copy_undo(rootfd, "B", list, 2) == 2);
 	CHECK(count_dir(rootfd, ".B/cur") == 1);
 	CHECK(md_copy_undo(rootfd, "B", list, 2) == 0);
+	/* A folder on another file system (a symlink to /dev/shm): link()
+	 * fails with EXDEV and the bytes are copied instead. */
+	{
+		char shm[64], path[400], body[256];
+		struct stat a, b, c;
+		long nb;
+
+		(void)snprintf(shm, sizeof(shm), "/dev/shm/lbtest.XXXXXX");
+		if (stat("/dev/shm", &a) == 0 && fstat(rootfd, &b) == 0 &&
+		    a.st_dev != b.st_dev && mkdtemp(shm) != NULL) {
+			CHECK(md_maildir_create(AT_FDCWD, shm, 0700) == MD_OK);
+			CHECK(symlinkat(shm, rootfd, ".Shm") == 0);
+			CHECK(md_copy(src, 0, rootfd, "Shm", "R", u1) == MD_OK);
+			CHECK(md_folder_open(&dst, rootfd, "Shm", 0) == MD_OK);
+			CHECK(md_count(dst) == 1);
+			CHECK_STR(md_get(dst, 0)->flags, "R");
+			CHECK(md_get(dst, 0)->mtime == md_get(src, 0)->mtime);
+			CHECK(md_get(dst, 0)->size == md_get(src, 0)->size);
+			(void)snprintf(path, sizeof(path), ".Shm/cur/%s",
+			    md_get(dst, 0)->name);
+			CHECK(fstatat(rootfd, path, &c, 0) == 0 &&
+			    c.st_nlink == 1);
+			nb = get_file(rootfd, path, body, sizeof(body));
+			CHECK(nb > 0 && strcmp(body, "Subject: x\n\nhello\n") ==
+			    0);
+			md_folder_close(&dst);
+			rm_rf(shm);
+		}
+	}
 	md_folder_close(&src);
 	(void)close(rootfd);
 	rm_rf(dir);
