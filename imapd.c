@@ -365,11 +365,26 @@ imap_session_fail(struct io *io, const struct session_info *si,
 	    why);
 }
 
+static int
+imap_preauth(struct io *io, const struct session_info *si)
+{
+	struct imap_start st;
+
+	memset(&st, 0, sizeof(st));
+	st.conf = si->conf;
+	st.user = si->user;
+	st.rip = si->rip;
+	st.tag = NULL;		/* greet with PREAUTH */
+	st.rootfd = si->rootfd;
+	return imap_session_run(io, &st);
+}
+
 static const struct proto imap_proto = {
 	.name = "imapd",
 	.prelogin = imap_prelogin,
 	.session = imap_session,
 	.session_fail = imap_session_fail,
+	.preauth = imap_preauth,
 };
 
 int

@@ -7,6 +7,7 @@
  * in permanently_set_uid()).
  */
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -14,9 +15,12 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/landlock.h>
 
 #include "auth/drop.h"
 #include "common/limits.h"
@@ -147,6 +151,76 @@ drop_create_maildir_as(const char *dir, const struct passwd *pw, char *err,
 	return rc;
 }
 
+int
+drop_preauth(const char *dir, char *err, size_t errlen)
+{
+#if defined(SYS_landlock_create_ruleset) && defined(LANDLOCK_ACCESS_FS_REFER)
+	struct landlock_ruleset_attr ra;
+	struct landlock_path_beneath_attr pb;
+	uint64_t all;
+	long abi;
+	int rfd, dfd;
+
+	if (chdir(dir) == -1) {
+		(void)snprintf(err, errlen, "chdir %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	/* ABI 1 cannot link or rename across directories: Maildir needs
+	 * that (tmp/ -> new/ -> cur/), so it is no use to us. */
+	if (abi < 2)
+		return 0;
+	all = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+	    LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+	    LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+	    LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
+	    LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
+	    LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+	    LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER;
+	memset(&ra, 0, sizeof(ra));
+	ra.handled_access_fs = all;
+	if ((rfd = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra),
+	    0)) == -1) {
+		(void)snprintf(err, errlen, "landlock_create_ruleset: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if ((dfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		(void)snprintf(err, errlen, "open %s: %s", dir,
+		    strerror(errno));
+		close(rfd);
+		return -1;
+	}
+	memset(&pb, 0, sizeof(pb));
+	/* Everything beneath the Maildir except running programs. */
+	pb.allowed_access = all & ~(uint64_t)LANDLOCK_ACCESS_FS_EXECUTE &
+	    ~(uint64_t)(LANDLOCK_ACCESS_FS_MAKE_CHAR |
+	    LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SOCK |
+	    LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_SYM);
+	pb.parent_fd = dfd;
+	if (syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH,
+	    &pb, 0) == -1 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    syscall(SYS_landlock_restrict_self, rfd, 0) == -1) {
+		(void)snprintf(err, errlen, "landlock: %s", strerror(errno));
+		close(dfd);
+		close(rfd);
+		return -1;
+	}
+	close(dfd);
+	close(rfd);
+	return 1;
+#else
+	if (chdir(dir) == -1) {
+		(void)snprintf(err, errlen, "chdir %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+#endif
+}
+
 static int
 setlim(int res, rlim_t v, const char *name, char *err, size_t errlen)
 {
@@ -171,8 +245,10 @@ drop_limits(enum drop_role role, unsigned long memory_mb, char *err,
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 #ifndef LB_SANITIZE
 	/* No new processes (seccomp refuses clone too: defence in depth).
-	 * Sanitizer runtimes start helper threads at exit, so not there. */
-	if (setlim(RLIMIT_NPROC, 0, "NPROC", err, errlen) == -1)
+	 * Sanitizer runtimes start helper threads at exit, so not there.
+	 * Not in PREAUTH: the limit counts all of the user's processes. */
+	if (role != DROP_PREAUTH &&
+	    setlim(RLIMIT_NPROC, 0, "NPROC", err, errlen) == -1)
 		return -1;
 #endif
 	if (role == DROP_NET)

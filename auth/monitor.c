@@ -510,6 +510,67 @@ fail:
 }
 
 /* ------------------------------------------------------------------ */
+/* PREAUTH: an ordinary user runs us over ssh                           */
+
+static void
+preauth_main(struct mon *m) __attribute__((noreturn));
+
+static void
+preauth_main(struct mon *m)
+{
+	struct session_info si;
+	struct passwd *pw;
+	struct io io;
+	char path[LB_MAILDIR_PATH_MAX], err[512];
+	struct utsname un;
+	int rootfd, rc, ll;
+
+	log_role("preauth");
+	if (getenv("TZ") == NULL)
+		(void)setenv("TZ", ":/etc/localtime", 1);
+	tzset();
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (uname(&un) == 0)
+		md_set_hostname(un.nodename);
+	if ((pw = getpwuid(getuid())) == NULL)
+		fatalx("no passwd entry for uid %lu", (unsigned long)getuid());
+	(void)snprintf(m->pw_name, sizeof(m->pw_name), "%s", pw->pw_name);
+	(void)snprintf(m->rip, sizeof(m->rip), "preauth");
+	if (m->conf.maildir[0] == '/')
+		rc = snprintf(path, sizeof(path), "%s", m->conf.maildir);
+	else
+		rc = snprintf(path, sizeof(path), "%s/%s", pw->pw_dir,
+		    m->conf.maildir);
+	if (rc < 0 || (size_t)rc >= sizeof(path))
+		fatalx("Maildir path too long");
+	memset(&si, 0, sizeof(si));
+	si.conf = &m->conf;
+	si.user = m->pw_name;
+	si.rip = m->rip;
+	io_init(&io, 0, 1, LB_INBUF_MAX);
+	if (m->conf.maildir_create && md_maildir_create(AT_FDCWD, path,
+	    0700) != MD_OK)
+		log_err("user=%s cannot create %s", si.user, path);
+	if ((ll = drop_preauth(path, err, sizeof(err))) == -1 ||
+	    (rootfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    drop_limits(DROP_PREAUTH, m->conf.session_memory_mb, err,
+	    sizeof(err)) == -1 ||
+	    sandbox_apply(SANDBOX_PREAUTH, err, sizeof(err)) == -1) {
+		log_err("user=%s PREAUTH confinement failed: %s", si.user, err);
+		io_printf(&io, "* BYE Cannot open your mailbox\r\n");
+		(void)io_flush(&io);
+		_exit(1);
+	}
+	if (ll == 0)
+		log_warnx("user=%s PREAUTH: no Landlock in this kernel; "
+		    "confined by seccomp only", si.user);
+	si.rootfd = rootfd;
+	rc = m->proto->preauth(&io, &si);
+	(void)io_flush(&io);
+	_exit(rc);
+}
+
+/* ------------------------------------------------------------------ */
 /* Monitor                                                              */
 
 static void
@@ -757,9 +818,12 @@ monitor_main(const struct proto *proto, int argc, char **argv)
 		config_print(&m->conf, 1);
 		_exit(0);
 	}
-	if (getuid() != 0 || geteuid() != 0)
+	if (getuid() != 0 || geteuid() != 0) {
+		if (proto->preauth != NULL && getuid() == geteuid())
+			preauth_main(m);
 		fatalx("must be started as root (by inetd, xinetd, systemd or "
 		    "tcpserver)");
+	}
 	/* Pin the time zone before any chroot (SANDBOX-NOTES sec. 1). */
 	if (getenv("TZ") == NULL)
 		(void)setenv("TZ", ":/etc/localtime", 1);

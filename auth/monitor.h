@@ -50,6 +50,9 @@ struct proto {
 	 * to the client (e.g. "-ERR [SYS/TEMP] ..."). */
 	void	(*session_fail)(struct io *, const struct session_info *,
 		    const char *why);
+	/* Started by an ordinary user (ssh tunnel): serve that user's own
+	 * Maildir without login.  NULL: refuse to run without root. */
+	int	(*preauth)(struct io *, const struct session_info *);
 };
 
 /* The program's main: options, config, forks.  Does not return. */

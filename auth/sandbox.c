@@ -86,9 +86,24 @@ sandbox_apply(enum sandbox_role role, char *err, size_t errlen)
 	if (sb_add(ctx, sb_common, sizeof(sb_common) / sizeof(sb_common[0]),
 	    err, errlen) == -1)
 		goto fail;
-	if (role == SANDBOX_SESSION && sb_add(ctx, sb_session,
+	if (role != SANDBOX_NET && sb_add(ctx, sb_session,
 	    sizeof(sb_session) / sizeof(sb_session[0]), err, errlen) == -1)
 		goto fail;
+	if (role == SANDBOX_PREAUTH) {
+		/* No monitor to relay the log: syslog(3) itself sends on
+		 * the socket opened before the filter; when /dev/log was
+		 * missing it retries socket(2) and connect(2) each time,
+		 * which fail harmlessly here instead of killing us. */
+		if (sb_add(ctx, (const char *const[]){ "sendto" }, 1, err,
+		    errlen) == -1 ||
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(socket), 0) < 0 ||
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(connect), 0) < 0) {
+			(void)snprintf(err, errlen, "seccomp_rule_add failed");
+			goto fail;
+		}
+	}
 	if ((rc = seccomp_load(ctx)) < 0) {
 		(void)snprintf(err, errlen, "seccomp_load: %s", strerror(-rc));
 		goto fail;

@@ -11,6 +11,7 @@
 enum sandbox_role {
 	SANDBOX_NET,		/* TLS and pre-login protocol */
 	SANDBOX_SESSION,	/* one user's Maildir */
+	SANDBOX_PREAUTH,	/* the same, syslogging itself (no monitor) */
 };
 
 /* Install the filter for role.  0, or -1 with a message in err (the

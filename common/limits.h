@@ -136,6 +136,13 @@
  * non-multipart body). */
 #define LB_IMAP_SECTION_PARTS_MAX (2 * (LB_MIME_DEPTH_MAX + 1))
 
+/* FETCH (imap/fetch.c): a message is read into memory (and parsed) only
+ * up to this size; a bigger one is still served whole (BODY[], RFC822,
+ * RFC822.SIZE) by streaming it from its file, but items that need its
+ * MIME structure get NO [LIMIT].  64 MiB keeps a session, with its parse
+ * and one response, well inside the default session_memory_mb (512). */
+#define LB_FETCH_MEM_MAX	(64UL * 1024 * 1024)
+
 _Static_assert(LB_POP3_LINE_MAX <= LB_INBUF_MAX, "a POP3 line must fit the input buffer");
 _Static_assert(LB_IMAP_LINE_MAX <= LB_INBUF_MAX, "an IMAP line must fit the input buffer");
 _Static_assert(LB_INBUF_MAX + 64 <= LB_CHAN_MSG_MAX, "leftover input must fit one channel message");
@@ -150,6 +157,8 @@ _Static_assert(LB_IMAP_LINE_MAX <= LB_IMAP_COMMAND_MAX, "a command holds at leas
 _Static_assert(LB_IMAP_LITERAL_MAX <= LB_IMAP_COMMAND_MAX, "a literal must fit the command it belongs to");
 _Static_assert(LB_IMAP_NONSYNC_MAX <= LB_IMAP_LITERAL_MAX, "LITERAL- bound is below the literal bound");
 _Static_assert(LB_IMAP_TAG_MAX + LB_IMAP_CMDNAME_MAX + 2 < LB_IMAP_LINE_MAX, "tag and command fit a line");
+_Static_assert(LB_IMAP_APPEND_MAX <= LB_FETCH_MEM_MAX, "every APPENDed message can be parsed by FETCH");
+_Static_assert(LB_FETCH_MEM_MAX <= LB_MESSAGE_MAX, "FETCH memory bound is below the message bound");
 _Static_assert(LB_IMAP_APPEND_MAX <= LB_MESSAGE_MAX, "APPENDLIMIT is below the message bound");
 _Static_assert(LB_IMAP_APPEND_MAX <= LB_IMAP_SWALLOW_MAX, "an oversized {N+} APPEND near the limit is swallowed, not BYE");
 _Static_assert(LB_IMAP_ARGS_MAX < 0x7fffffff && LB_IMAP_DEPTH_MAX < 256, "parser node indexes are int32_t");

@@ -433,6 +433,7 @@ struct imap_append {
 	int	 failed;	/* an error already answered or pending */
 	int	 err;		/* md_err of a write */
 	int	 started;
+	int	 chunks;	/* LITERAL_DATA events of this message */
 };
 
 static const char *const imap_months[] = {
@@ -909,6 +910,7 @@ imap_session_run(struct io *io, const struct imap_start *st)
 	enum imap_parse_result r;
 	enum imap_result res;
 	const char *tag, *cmd, *err;
+	char tagbuf[LB_IMAP_TAG_MAX + 1];
 	struct buf caps;
 	size_t used, n;
 	int fatal, rc, status = 0;
@@ -973,7 +975,7 @@ imap_session_run(struct io *io, const struct imap_start *st)
 					buf_consume(&io->in, used);
 					continue;
 				}
-			} else if (ch->offset == 0 && ap.started) {
+			} else if (ch->offset == 0 && ap.chunks > 0) {
 				/* A second message: MULTIAPPEND. */
 				md_deliver_abort(&ap.d);
 				(void)imap_parse_literal_reject(s->parser);
@@ -985,6 +987,7 @@ imap_session_run(struct io *io, const struct imap_start *st)
 				buf_consume(&io->in, used);
 				continue;
 			}
+			ap.chunks++;
 			if (ap.d != NULL && ap.err == 0 && ch->len > 0 &&
 			    (rc = md_deliver_write(ap.d, ch->data,
 			    ch->len)) != MD_OK)
@@ -1042,7 +1045,10 @@ imap_session_run(struct io *io, const struct imap_start *st)
 		default:
 			continue;
 		}
-		tag = imap_parse_tag(s->parser);
+		/* Our copy: IDLE reads raw lines, reusing parser memory. */
+		(void)snprintf(tagbuf, sizeof(tagbuf), "%s",
+		    imap_parse_tag(s->parser) ? imap_parse_tag(s->parser) : "*");
+		tag = tagbuf;
 		cmd = imap_parse_command(s->parser);
 		a = imap_parse_args(s->parser, &n);
 		if (cmd != NULL && strcmp(cmd, "APPEND") == 0) {

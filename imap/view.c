@@ -300,8 +300,11 @@ imap_seq_resolve(struct imap_session *s, const struct imap_arg *arg,
 
 	*vis_r = NULL;
 	*n_r = 0;
-	if (imap_arg_get_atom(arg, &str) == -1 ||
-	    seqset_parse(str, arg->len, SEQSET_ALLOW_DOLLAR, &set) == -1) {
+	/* Not imap_arg_get_atom(): "*" is no ATOM-CHAR, but "1:*" is one
+	 * atom on the wire; seqset_parse() judges the syntax. */
+	if (arg == NULL || arg->type != IMAP_ARG_ATOM || arg->str == NULL ||
+	    (str = arg->str, seqset_parse(str, arg->len, SEQSET_ALLOW_DOLLAR,
+	    &set) == -1)) {
 		imap_resp(s, NULL, "Invalid sequence set");
 		return -1;
 	}

@@ -5,7 +5,10 @@
 rc=0
 only() {
 	pat=$1; shift
-	files=$(grep -lE "$pat" $(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]') 2>/dev/null | grep -v '^tests/' | sort)
+	# Code lines only: comment lines (" * ...", "/* ...") may name things.
+	files=$(for f in $(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]'); do
+		grep -nE "$pat" "$f" 2>/dev/null | grep -qvE '^[0-9]+:[[:space:]]*(/?[*]|//)' && echo "$f"
+	done | grep -v '^tests/' | sort)
 	for f in $files; do
 		ok=0
 		for a in "$@"; do [ "$f" = "$a" ] && ok=1; done

@@ -98,6 +98,9 @@ class Env:
         os.chmod(self.pwdfile, 0o600)
         self.pamdir = os.path.join(d, "pam.d")
         os.mkdir(self.pamdir, 0o755)
+        with open(os.path.join(self.pamdir, "other"), "w") as f:
+            f.write("auth required pam_deny.so\naccount required pam_deny.so\n"
+                    "session required pam_deny.so\n")
         with open(os.path.join(self.pamdir, "letterbox-test"), "w") as f:
             f.write("auth required pam_pwdfile.so pwdfile=%s\n"
                     "account required pam_unix.so\n"
@@ -165,6 +168,7 @@ class Env:
             services += [
                 ("letterbox-imap", "imap", "imapd", "-f %s" % self.conf),
                 ("letterbox-imaps", "imaps", "imapd", "-f %s -T" % self.conf),
+                ("letterbox-imap", "imapnever", "imapd", "-f %s" % self.conf_never),
             ]
         conf = ["defaults\n{\n\tlog_type = FILE %s\n}\n" % os.path.join(self.dir, "xinetd.log")]
         for tmpl, name, prog, args in services:
