@@ -245,6 +245,12 @@ TEST(store_flags_variants)
 	CHECK_STR(run(&x, "j STORE 3 +FLAGS.SILENT (\\Seen)"),
 	    "* 3 FETCH (FLAGS (\\Seen \\Draft))\r\nj OK Store completed\r\n");
 	CHECK_STR(disk_flags(&x, 3), "DS");
+	/* "*" and ranges up to it. */
+	CHECK_STR(run(&x, "k STORE 2:* +FLAGS.SILENT (\\Seen)"),
+	    "k OK Store completed\r\n");
+	CHECK_STR(disk_flags(&x, 2), "FS");
+	CHECK_STR(run(&x, "l UID STORE * -FLAGS (\\Seen)"),
+	    "* 3 FETCH (FLAGS (\\Draft) UID 3)\r\nl OK Store completed\r\n");
 	fx_free(&x);
 }
 
@@ -429,7 +435,7 @@ TEST(uid_expunge_subset)
 	CHECK(x.s.nview == 2);
 	CHECK(x.s.view[0].uid == 1 && x.s.view[1].uid == 4);
 	CHECK_STR(disk_flags(&x, 1), "T");
-	CHECK_STR(run(&x, "c UID EXPUNGE 100:200"),
+	CHECK_STR(run(&x, "c UID EXPUNGE 100:*"),
 	    "c OK UID EXPUNGE completed\r\n");
 	CHECK_STR(run(&x, "d UID EXPUNGE"),
 	    "d BAD UID EXPUNGE needs a UID set\r\n");
@@ -524,6 +530,29 @@ TEST(copy_copyuid)
 	CHECK(x.s.nview == 6 && x.s.view[5].uid == 6);
 	CHECK(md_get(x.s.f, 5)->keywords == md_get(x.s.f, 3)->keywords);
 	CHECK_STR(disk_flags(&x, 6), "FS");
+	fx_free(&x);
+}
+
+TEST(copyuid_long)
+{
+	struct fx x;
+	char cmd[1024], *p;
+	size_t len;
+	int i;
+
+	/* Every other message: a COPYUID too long for the tagged line's
+	 * response code comes in an untagged OK instead. */
+	fx_init(&x, 200, 0);
+	len = (size_t)snprintf(cmd, sizeof(cmd), "a COPY ");
+	for (i = 1; i <= 200; i += 2)
+		len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s%d",
+		    i > 1 ? "," : "", i);
+	(void)snprintf(cmd + len, sizeof(cmd) - len, " Archive");
+	p = (char *)run(&x, cmd);
+	CHECK(strncmp(p, "* OK [COPYUID ", 14) == 0);
+	CHECK(strstr(p, ",199 1:100] Copied\r\n") != NULL);
+	CHECK(strstr(p, "\r\na OK Copy completed\r\n") != NULL);
+	CHECK(count_dir(x.rootfd, ".Archive/cur") == 100);
 	fx_free(&x);
 }
 
