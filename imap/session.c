@@ -35,9 +35,7 @@
 #include "imap/quote.h"
 #include "imap/session.h"
 #include "imap/list.h"
-
-/* From imap/store.c. */
-int	imap_expunge_deleted(struct imap_session *, int silent);
+#include "imap/store.h"
 
 /* RFC 2177: clients re-issue IDLE every 29 minutes; we end an IDLE that
  * lasts longer than this (below the 30-minute autologout) with BYE, and

@@ -28,24 +28,6 @@
 #include "imap/store.h"
 #include "maildir/copy.h"
 
-/* Until imap/mboxname.c is in the tree: INBOX, or the name as it is. */
-int
-imap_mbox_to_folder(const struct imap_session *s, const char *name,
-    size_t len, char *folder, size_t folderlen, const char **why_r)
-{
-	(void)s;
-	*why_r = "Invalid mailbox name";
-	if (len == 0 || len >= folderlen || memchr(name, '\0', len) != NULL)
-		return -1;
-	if (strcasecmp(name, "INBOX") == 0) {
-		(void)snprintf(folder, folderlen, "INBOX");
-		return 0;
-	}
-	memcpy(folder, name, len);
-	folder[len] = '\0';
-	return md_folder_name_check(folder) == MD_OK ? 0 : -1;
-}
-
 struct fx {
 	char	 dir[64];
 	int	 rootfd;
