@@ -499,7 +499,8 @@ TEST(copy_copyuid)
 	CHECK_STR(run(&x, "f UID COPY 50 Nope"),
 	    "f NO [TRYCREATE] Mailbox does not exist\r\n");
 	CHECK_STR(run(&x, "g COPY 1 bad..name"),
-	    "g NO [CANNOT] Invalid mailbox name\r\n");
+	    "g NO [CANNOT] Empty hierarchy level (\"..\") in mailbox "
+	    "name\r\n");
 	CHECK_STR(run(&x, "h COPY 9 Archive"),
 	    "h BAD Invalid message sequence number (the mailbox has 5 "
 	    "messages)\r\n");
