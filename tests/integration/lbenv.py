@@ -110,6 +110,7 @@ class Env:
         self.key = os.path.join(d, "key.pem")
         run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
             "-nodes", "-keyout", self.key, "-out", self.cert, "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             "-days", "30")
         os.chmod(self.key, 0o600)
         self.conf = self.write_conf("letterbox.conf", {})
@@ -240,11 +241,17 @@ class Env:
 
 
 _env = None
+_lock = None
 
 
 def get():
-    global _env
+    """The environment, created on first use.  Test runs on one machine
+    share user names and /dev/log: a lock file makes them take turns."""
+    global _env, _lock
     if _env is None:
+        import fcntl
+        _lock = open("/tmp/letterbox-integration.lock", "w")
+        fcntl.flock(_lock, fcntl.LOCK_EX)
         _env = Env()
     return _env
 
