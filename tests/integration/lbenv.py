@@ -115,6 +115,8 @@ class Env:
         os.chmod(self.key, 0o600)
         self.conf = self.write_conf("letterbox.conf", {})
         self.conf_never = self.write_conf("never.conf", {"plaintext_auth": "never"})
+        self.conf_create = self.write_conf("create.conf", {"maildir_create": "yes",
+                                                          "prelogin_timeout": "5"})
         self.start_xinetd()
 
     def write_conf(self, name, extra):
@@ -163,6 +165,7 @@ class Env:
             ("letterbox-pop3", "pop3", "pop3d", "-f %s" % self.conf),
             ("letterbox-pop3s", "pop3s", "pop3d", "-f %s -T" % self.conf),
             ("letterbox-pop3", "pop3never", "pop3d", "-f %s" % self.conf_never),
+            ("letterbox-pop3", "pop3create", "pop3d", "-f %s" % self.conf_create),
         ]
         if os.path.exists(os.path.join(ROOT, "imapd")) and \
                 os.path.exists(os.path.join(ROOT, "xinetd.d", "letterbox-imap")):
