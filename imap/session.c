@@ -60,15 +60,24 @@ imap_capabilities(struct buf *out)
 /* ------------------------------------------------------------------ */
 /* Session-level commands                                               */
 
+/* Commands without arguments: 0, or -1 with the BAD answer set. */
+static int
+noargs(struct imap_session *s, size_t n, const char *name)
+{
+	if (n == 0)
+		return 0;
+	imap_resp(s, NULL, "%s takes no arguments", name);
+	return -1;
+}
+
 static enum imap_result
 cmd_capability(struct imap_session *s, const struct imap_arg *a, size_t n,
     int uid)
 {
 	struct buf b;
 
-	if (n != 0)
-		return imap_resp(s, NULL, "CAPABILITY takes no arguments"),
-		    IMAP_BAD;
+	if (noargs(s, n, "CAPABILITY") == -1)
+		return IMAP_BAD;
 	buf_init(&b, 4096);
 	(void)buf_puts(&b, "* CAPABILITY ");
 	imap_capabilities(&b);
@@ -79,12 +88,13 @@ cmd_capability(struct imap_session *s, const struct imap_arg *a, size_t n,
 	return IMAP_OK;
 }
 
+/* NOOP and CHECK: the core's sync after every command does the work
+ * (RFC 3501 sec. 6.1.2, 6.4.1). */
 static enum imap_result
 cmd_noop(struct imap_session *s, const struct imap_arg *a, size_t n, int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "NOOP"),
-		    IMAP_BAD;
+	if (noargs(s, n, "NOOP") == -1)
+		return IMAP_BAD;
 	imap_resp(s, NULL, "NOOP completed.");
 	return IMAP_OK;
 }
@@ -92,9 +102,8 @@ cmd_noop(struct imap_session *s, const struct imap_arg *a, size_t n, int uid)
 static enum imap_result
 cmd_check(struct imap_session *s, const struct imap_arg *a, size_t n, int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "CHECK"),
-		    IMAP_BAD;
+	if (noargs(s, n, "CHECK") == -1)
+		return IMAP_BAD;
 	imap_resp(s, NULL, "CHECK completed.");
 	return IMAP_OK;
 }
@@ -103,9 +112,8 @@ static enum imap_result
 cmd_logout(struct imap_session *s, const struct imap_arg *a, size_t n,
     int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "LOGOUT"),
-		    IMAP_BAD;
+	if (noargs(s, n, "LOGOUT") == -1)
+		return IMAP_BAD;
 	(void)imap_printf(s, "* BYE Logging out\r\n");
 	s->state = IMAP_STATE_LOGOUT;
 	imap_resp(s, NULL, "Logout completed.");
@@ -178,9 +186,8 @@ static enum imap_result
 cmd_namespace(struct imap_session *s, const struct imap_arg *a, size_t n,
     int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "NAMESPACE"),
-		    IMAP_BAD;
+	if (noargs(s, n, "NAMESPACE") == -1)
+		return IMAP_BAD;
 	/* RFC 2342: one personal namespace, no prefix, "." separator. */
 	(void)imap_printf(s, "* NAMESPACE ((\"\" \".\")) NIL NIL\r\n");
 	imap_resp(s, NULL, "Namespace completed.");
@@ -315,9 +322,8 @@ cmd_examine(struct imap_session *s, const struct imap_arg *a, size_t n,
 static enum imap_result
 cmd_close(struct imap_session *s, const struct imap_arg *a, size_t n, int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "CLOSE"),
-		    IMAP_BAD;
+	if (noargs(s, n, "CLOSE") == -1)
+		return IMAP_BAD;
 	/* RFC 3501 sec. 6.4.2: expunge silently, unless read-only. */
 	if (!s->readonly)
 		(void)imap_expunge_deleted(s, 1);
@@ -330,9 +336,8 @@ static enum imap_result
 cmd_unselect(struct imap_session *s, const struct imap_arg *a, size_t n,
     int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "UNSELECT"),
-		    IMAP_BAD;
+	if (noargs(s, n, "UNSELECT") == -1)
+		return IMAP_BAD;
 	imap_close_mailbox(s);
 	imap_resp(s, NULL, "Unselect completed.");
 	return IMAP_OK;
@@ -636,9 +641,8 @@ cmd_idle(struct imap_session *s, const struct imap_arg *a, size_t n, int uid)
 	int ifd, rc, timeout;
 	char evbuf[4096];
 
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "IDLE"),
-		    IMAP_BAD;
+	if (noargs(s, n, "IDLE") == -1)
+		return IMAP_BAD;
 	ifd = imap_idle_watch(s);
 	(void)imap_printf(s, "+ idling\r\n");
 	(void)io_flush(s->io);
