@@ -43,7 +43,7 @@
 #define IMAP_IDLE_MAX_SEC	(29 * 60)
 #define IMAP_IDLE_KEEPALIVE_SEC	120
 /* Without inotify (NFS, or the per-user instance limit), poll this often. */
-#define IMAP_IDLE_POLL_SEC	15
+#define IMAP_IDLE_POLL_SEC	5
 
 static const char imap_caps[] =
     "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT "
