@@ -120,13 +120,15 @@ demo-stop:
 
 install: all
 	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(EXAMPLEDIR)/xinetd.d
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(EXAMPLEDIR)/xinetd.d \
+	    $(DESTDIR)$(EXAMPLEDIR)/systemd
 	install -m 0755 $(PROGS) $(DESTDIR)$(LIBEXECDIR)/
 	for m in $(MANS); do \
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	install -m 0644 inetd.conf.example letterbox.conf.example \
 	    $(DESTDIR)$(EXAMPLEDIR)/
 	install -m 0644 xinetd.d/* $(DESTDIR)$(EXAMPLEDIR)/xinetd.d/
+	install -m 0644 systemd/* $(DESTDIR)$(EXAMPLEDIR)/systemd/
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 	    sh tools/install-account.sh; fi
 

@@ -69,6 +69,8 @@ static const char *const sb_common[] = {
 	"fstat", "newfstatat", "statx",		/* stdio, OpenSSL, fstat */
 	"lseek",				/* stdio on files */
 	"futex",				/* glibc locks (uncontended) */
+	"sysinfo",				/* glibc qsort() of large arrays
+						 * sizes its buffer by RAM */
 };
 
 /* The session child: its Maildir (the chroot) and nothing else. */

@@ -10,6 +10,7 @@
 
 #include "common/buf.h"
 #include "common/charset.h"
+#include "common/decode.h"
 #include "common/limits.h"
 #include "common/utf8.h"
 
@@ -218,17 +219,7 @@ utf8_to_utf8(const unsigned char *p, size_t len, struct buf *out)
 static int
 b64_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	return b64_digit(c, '/');
 }
 
 /*

@@ -49,6 +49,12 @@ static const struct key keys[] = {
 	{ "idle_timeout",	UINT(idle_timeout, 60, 86400) },
 	{ "pop3_mark_seen",	BOOL(pop3_mark_seen) },
 	{ "session_memory_mb",	UINT(session_memory_mb, 16, 65536) },
+	{ "special_sent",	STR(special_sent) },
+	{ "special_drafts",	STR(special_drafts) },
+	{ "special_trash",	STR(special_trash) },
+	{ "special_junk",	STR(special_junk) },
+	{ "special_archive",	STR(special_archive) },
+	{ "create_special",	BOOL(create_special) },
 };
 
 static void
@@ -79,6 +85,14 @@ config_defaults(struct config *c, const char *prog)
 	c->idle_timeout = imap ? 1800 : LB_POP3_IDLE_SEC;
 	c->pop3_mark_seen = 1;
 	c->session_memory_mb = 512;
+	/* The names Thunderbird, K-9 and Apple Mail use when a server does
+	 * not tell them (RFC 6154 is how we tell them). */
+	setstr(c->special_sent, sizeof(c->special_sent), "Sent");
+	setstr(c->special_drafts, sizeof(c->special_drafts), "Drafts");
+	setstr(c->special_trash, sizeof(c->special_trash), "Trash");
+	setstr(c->special_junk, sizeof(c->special_junk), "Junk");
+	setstr(c->special_archive, sizeof(c->special_archive), "Archive");
+	c->create_special = 0;
 }
 
 static int

@@ -36,6 +36,13 @@ struct config {
 	unsigned long idle_timeout;	/* seconds, after login */
 	int	pop3_mark_seen;		/* RETR sets \Seen */
 	unsigned long session_memory_mb; /* RLIMIT_DATA of the session */
+	/* SPECIAL-USE folders (RFC 6154), UTF-8 names ("" = none). */
+	char	special_sent[LB_CONF_STR];
+	char	special_drafts[LB_CONF_STR];
+	char	special_trash[LB_CONF_STR];
+	char	special_junk[LB_CONF_STR];
+	char	special_archive[LB_CONF_STR];
+	int	create_special;		/* create the missing ones at login */
 };
 
 /* Fill in the defaults for program prog ("pop3d" or "imapd"). */

@@ -18,9 +18,8 @@
 static const char b64_alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* Value of a base64 character, -1 if outside the alphabet. */
-static int
-b64_val(unsigned char c)
+int
+b64_digit(unsigned char c, unsigned char c63)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -30,9 +29,15 @@ b64_val(unsigned char c)
 		return c - '0' + 52;
 	if (c == '+')
 		return 62;
-	if (c == '/')
+	if (c == c63)
 		return 63;
 	return -1;
+}
+
+static int
+b64_val(unsigned char c)
+{
+	return b64_digit(c, '/');
 }
 
 static int

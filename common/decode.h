@@ -58,6 +58,11 @@ int	b64_decode(const void *in, size_t len, struct buf *out,
  */
 int	b64_decode_strict(const void *in, size_t len, struct buf *out);
 
+/* Value 0..63 of one base64 digit, -1 if outside the alphabet; c63 is the
+ * 64th digit: '/' in RFC 4648 base64, ',' in IMAP's modified UTF-7 and
+ * '/' in UTF-7.  The one digit table of the tree. */
+int	b64_digit(unsigned char c, unsigned char c63);
+
 /* Encode in as base64 with padding and without line breaks. */
 int	b64_encode(const void *in, size_t len, struct buf *out);
 

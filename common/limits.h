@@ -94,6 +94,24 @@
 #define LB_ADDRESS_MAX		512
 #define LB_HEADER_FIELD_MAX	(LB_ADDRESS_MAX + 64)
 
+/* Folders of one Maildir (".Name" directories at the root) that LIST,
+ * RENAME and quota recalculation will look at: far above any real user
+ * (Thunderbird users with a few hundred are "many"), low enough that a LIST
+ * with implied parents and STATUS stays within the session's memory. */
+#define LB_FOLDERS_MAX		5000
+/* Names in the subscriptions file; the file itself is read whole, so it
+ * is bounded by that many names of at most NAME_MAX bytes each. */
+#define LB_SUBSCRIPTIONS_MAX	LB_FOLDERS_MAX
+#define LB_SUBSCRIPTIONS_FILE_MAX (LB_SUBSCRIPTIONS_MAX * (LB_MAILDIR_NAME_MAX + 8))
+/* Directory nesting removed by DELETE inside one folder (Maildir has two
+ * levels: tmp/new/cur and their files; Courier/Dovecot add one more). */
+#define LB_RMTREE_DEPTH		8
+/* Names one LIST considers: folders, subscriptions, and the implied
+ * parents of both (a folder "a.b.c" implies "a" and "a.b"). */
+#define LB_LIST_NAMES_MAX	65536
+/* Patterns in one LIST (RFC 5258 sec. 3: "(p1 p2 ...)"). */
+#define LB_LIST_PATTERNS_MAX	64
+
 /* Text decoding (common/charset.c, common/decode.c) */
 /* A charset name (MIME parameter, RFC 2047 word, SEARCH CHARSET); the IANA
  * registry's longest name is 45 characters. */
@@ -136,6 +154,23 @@
  * non-multipart body). */
 #define LB_IMAP_SECTION_PARTS_MAX (2 * (LB_MIME_DEPTH_MAX + 1))
 
+/* SEARCH (imap/search.c).  Keys nest through NOT, OR and parentheses;
+ * clients build OR chains one level per alternative ("OR OR OR a b c d"),
+ * so this is above the parser's parenthesis bound, yet keeps the
+ * recursive parse and evaluation shallow. */
+#define LB_SEARCH_DEPTH_MAX	256
+/* Bytes of one message read for header, BODY and TEXT keys: text parts
+ * after the first 16 MiB of a message are not searched, so one huge
+ * message cannot stall the session (nor cost more memory than this). */
+#define LB_SEARCH_READ_MAX	(16UL * 1024 * 1024)
+
+/* FETCH (imap/fetch.c): a message is read into memory (and parsed) only
+ * up to this size; a bigger one is still served whole (BODY[], RFC822,
+ * RFC822.SIZE) by streaming it from its file, but items that need its
+ * MIME structure get NO [LIMIT].  64 MiB keeps a session, with its parse
+ * and one response, well inside the default session_memory_mb (512). */
+#define LB_FETCH_MEM_MAX	(64UL * 1024 * 1024)
+
 _Static_assert(LB_POP3_LINE_MAX <= LB_INBUF_MAX, "a POP3 line must fit the input buffer");
 _Static_assert(LB_IMAP_LINE_MAX <= LB_INBUF_MAX, "an IMAP line must fit the input buffer");
 _Static_assert(LB_INBUF_MAX + 64 <= LB_CHAN_MSG_MAX, "leftover input must fit one channel message");
@@ -146,12 +181,17 @@ _Static_assert(LB_SASL_MAX <= LB_IMAP_LINE_MAX, "a SASL response must fit an IMA
 _Static_assert(LB_MIME_DEPTH_MAX < LB_MIME_PARTS_MAX, "every nesting level needs a part");
 _Static_assert(LB_MIME_BOUNDARY_MAX + 4 < LB_MIME_FIELD_MAX, "a boundary comes from an interpreted field");
 
+_Static_assert(2 * LB_FOLDERS_MAX <= LB_LIST_NAMES_MAX, "every folder and subscription fits one LIST");
 _Static_assert(LB_IMAP_LINE_MAX <= LB_IMAP_COMMAND_MAX, "a command holds at least one full line");
 _Static_assert(LB_IMAP_LITERAL_MAX <= LB_IMAP_COMMAND_MAX, "a literal must fit the command it belongs to");
 _Static_assert(LB_IMAP_NONSYNC_MAX <= LB_IMAP_LITERAL_MAX, "LITERAL- bound is below the literal bound");
 _Static_assert(LB_IMAP_TAG_MAX + LB_IMAP_CMDNAME_MAX + 2 < LB_IMAP_LINE_MAX, "tag and command fit a line");
+_Static_assert(LB_IMAP_APPEND_MAX <= LB_FETCH_MEM_MAX, "every APPENDed message can be parsed by FETCH");
+_Static_assert(LB_FETCH_MEM_MAX <= LB_MESSAGE_MAX, "FETCH memory bound is below the message bound");
 _Static_assert(LB_IMAP_APPEND_MAX <= LB_MESSAGE_MAX, "APPENDLIMIT is below the message bound");
 _Static_assert(LB_IMAP_APPEND_MAX <= LB_IMAP_SWALLOW_MAX, "an oversized {N+} APPEND near the limit is swallowed, not BYE");
+_Static_assert(LB_SEARCH_DEPTH_MAX >= LB_IMAP_DEPTH_MAX, "every parenthesised search the parser accepts can be evaluated");
+_Static_assert(LB_SEARCH_READ_MAX <= LB_MESSAGE_MAX, "a search reads at most one message");
 _Static_assert(LB_IMAP_ARGS_MAX < 0x7fffffff && LB_IMAP_DEPTH_MAX < 256, "parser node indexes are int32_t");
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/decode.h"
 #include "common/mutf7.h"
 #include "common/utf8.h"
 
@@ -18,17 +19,7 @@ static const char mb64_alpha[] =
 static int
 mb64_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
+	return b64_digit(c, ',');
 }
 
 static int

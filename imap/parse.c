@@ -1265,7 +1265,7 @@ imap_arg_get_flag_list(const struct imap_arg *a,
 }
 
 int
-imap_arg_get_section(const struct imap_arg *a, struct imap_section *sec)
+imap_arg_get_section(const struct imap_arg *a, struct imap_arg_section *sec)
 {
 	const char *open, *close;
 

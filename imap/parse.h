@@ -216,7 +216,7 @@ int	imap_arg_get_flag(const struct imap_arg *, const char **s_r);
 int	imap_arg_get_flag_list(const struct imap_arg *,
 	    const struct imap_arg **list_r, size_t *count_r);
 
-struct imap_section {
+struct imap_arg_section {
 	const char		*name;		/* "BODY.PEEK" (not terminated) */
 	size_t			 namelen;
 	const struct imap_arg	*spec;		/* args inside [ ] */
@@ -225,6 +225,6 @@ struct imap_section {
 	size_t			 suffixlen;
 };
 /* Split a SECTION atom (FETCH only). */
-int	imap_arg_get_section(const struct imap_arg *, struct imap_section *);
+int	imap_arg_get_section(const struct imap_arg *, struct imap_arg_section *);
 
 #endif

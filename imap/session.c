@@ -27,16 +27,15 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/date.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/num.h"
 #include "imap/imapd.h"
 #include "imap/quote.h"
 #include "imap/session.h"
-
-/* From imap/store.c and imap/list.c. */
-int	imap_expunge_deleted(struct imap_session *, int silent);
-int	imap_special_create(struct imap_session *);
+#include "imap/list.h"
+#include "imap/store.h"
 
 /* RFC 2177: clients re-issue IDLE every 29 minutes; we end an IDLE that
  * lasts longer than this (below the 30-minute autologout) with BYE, and
@@ -44,12 +43,12 @@ int	imap_special_create(struct imap_session *);
 #define IMAP_IDLE_MAX_SEC	(29 * 60)
 #define IMAP_IDLE_KEEPALIVE_SEC	120
 /* Without inotify (NFS, or the per-user instance limit), poll this often. */
-#define IMAP_IDLE_POLL_SEC	15
+#define IMAP_IDLE_POLL_SEC	5
 
 static const char imap_caps[] =
     "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT "
     "CHILDREN UIDPLUS MOVE SPECIAL-USE LIST-EXTENDED LIST-STATUS ESEARCH "
-    "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE CONDSTORE";
+    "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE CONDSTORE SEARCHRES";
 
 void
 imap_capabilities(struct buf *out)
@@ -61,15 +60,24 @@ imap_capabilities(struct buf *out)
 /* ------------------------------------------------------------------ */
 /* Session-level commands                                               */
 
+/* Commands without arguments: 0, or -1 with the BAD answer set. */
+static int
+noargs(struct imap_session *s, size_t n, const char *name)
+{
+	if (n == 0)
+		return 0;
+	imap_resp(s, NULL, "%s takes no arguments", name);
+	return -1;
+}
+
 static enum imap_result
 cmd_capability(struct imap_session *s, const struct imap_arg *a, size_t n,
     int uid)
 {
 	struct buf b;
 
-	if (n != 0)
-		return imap_resp(s, NULL, "CAPABILITY takes no arguments"),
-		    IMAP_BAD;
+	if (noargs(s, n, "CAPABILITY") == -1)
+		return IMAP_BAD;
 	buf_init(&b, 4096);
 	(void)buf_puts(&b, "* CAPABILITY ");
 	imap_capabilities(&b);
@@ -80,12 +88,13 @@ cmd_capability(struct imap_session *s, const struct imap_arg *a, size_t n,
 	return IMAP_OK;
 }
 
+/* NOOP and CHECK: the core's sync after every command does the work
+ * (RFC 3501 sec. 6.1.2, 6.4.1). */
 static enum imap_result
 cmd_noop(struct imap_session *s, const struct imap_arg *a, size_t n, int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "NOOP"),
-		    IMAP_BAD;
+	if (noargs(s, n, "NOOP") == -1)
+		return IMAP_BAD;
 	imap_resp(s, NULL, "NOOP completed.");
 	return IMAP_OK;
 }
@@ -93,9 +102,8 @@ cmd_noop(struct imap_session *s, const struct imap_arg *a, size_t n, int uid)
 static enum imap_result
 cmd_check(struct imap_session *s, const struct imap_arg *a, size_t n, int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "CHECK"),
-		    IMAP_BAD;
+	if (noargs(s, n, "CHECK") == -1)
+		return IMAP_BAD;
 	imap_resp(s, NULL, "CHECK completed.");
 	return IMAP_OK;
 }
@@ -104,9 +112,8 @@ static enum imap_result
 cmd_logout(struct imap_session *s, const struct imap_arg *a, size_t n,
     int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "LOGOUT"),
-		    IMAP_BAD;
+	if (noargs(s, n, "LOGOUT") == -1)
+		return IMAP_BAD;
 	(void)imap_printf(s, "* BYE Logging out\r\n");
 	s->state = IMAP_STATE_LOGOUT;
 	imap_resp(s, NULL, "Logout completed.");
@@ -179,9 +186,8 @@ static enum imap_result
 cmd_namespace(struct imap_session *s, const struct imap_arg *a, size_t n,
     int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "NAMESPACE"),
-		    IMAP_BAD;
+	if (noargs(s, n, "NAMESPACE") == -1)
+		return IMAP_BAD;
 	/* RFC 2342: one personal namespace, no prefix, "." separator. */
 	(void)imap_printf(s, "* NAMESPACE ((\"\" \".\")) NIL NIL\r\n");
 	imap_resp(s, NULL, "Namespace completed.");
@@ -316,9 +322,8 @@ cmd_examine(struct imap_session *s, const struct imap_arg *a, size_t n,
 static enum imap_result
 cmd_close(struct imap_session *s, const struct imap_arg *a, size_t n, int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "CLOSE"),
-		    IMAP_BAD;
+	if (noargs(s, n, "CLOSE") == -1)
+		return IMAP_BAD;
 	/* RFC 3501 sec. 6.4.2: expunge silently, unless read-only. */
 	if (!s->readonly)
 		(void)imap_expunge_deleted(s, 1);
@@ -331,9 +336,8 @@ static enum imap_result
 cmd_unselect(struct imap_session *s, const struct imap_arg *a, size_t n,
     int uid)
 {
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "UNSELECT"),
-		    IMAP_BAD;
+	if (noargs(s, n, "UNSELECT") == -1)
+		return IMAP_BAD;
 	imap_close_mailbox(s);
 	imap_resp(s, NULL, "Unselect completed.");
 	return IMAP_OK;
@@ -436,52 +440,6 @@ struct imap_append {
 	int	 chunks;	/* LITERAL_DATA events of this message */
 };
 
-static const char *const imap_months[] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-};
-
-/* date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP
- * time SP zone DQUOTE ("17-Jul-1996 02:44:25 -0700"). */
-static int
-imap_datetime_parse(const char *s, size_t len, time_t *t_r)
-{
-	struct tm tm;
-	uint32_t day, year, hh, mm, ss, zh, zm;
-	int mon, sign;
-	time_t t;
-
-	if (len != 26 || s[2] != '-' || s[6] != '-' || s[11] != ' ' ||
-	    s[14] != ':' || s[17] != ':' || s[20] != ' ' ||
-	    (s[21] != '+' && s[21] != '-'))
-		return -1;
-	if (num_parse_u32(s[0] == ' ' ? s + 1 : s, s[0] == ' ' ? 1 : 2,
-	    &day) == -1 || day < 1 || day > 31)
-		return -1;
-	for (mon = 0; mon < 12; mon++)
-		if (strncasecmp(s + 3, imap_months[mon], 3) == 0)
-			break;
-	if (mon == 12 || num_parse_u32(s + 7, 4, &year) == -1 ||
-	    year < 1900 || num_parse_u32(s + 12, 2, &hh) == -1 || hh > 23 ||
-	    num_parse_u32(s + 15, 2, &mm) == -1 || mm > 59 ||
-	    num_parse_u32(s + 18, 2, &ss) == -1 || ss > 60 ||
-	    num_parse_u32(s + 22, 2, &zh) == -1 || zh > 23 ||
-	    num_parse_u32(s + 24, 2, &zm) == -1 || zm > 59)
-		return -1;
-	sign = s[21] == '-' ? -1 : 1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_mday = (int)day;
-	tm.tm_mon = mon;
-	tm.tm_year = (int)year - 1900;
-	tm.tm_hour = (int)hh;
-	tm.tm_min = (int)mm;
-	tm.tm_sec = (int)ss;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*t_r = t - sign * (time_t)(zh * 3600 + zm * 60);
-	return 0;
-}
-
 /* Check the mailbox of an APPEND whose message is about to arrive.
  * Returns 0, or -1 after setting the answer (NO [TRYCREATE] etc.). */
 static int
@@ -553,10 +511,14 @@ imap_append_finish(struct imap_session *s, const struct imap_arg *a,
 		ai++;
 	}
 	if (ai < n && a[ai].type == IMAP_ARG_QUOTED) {
-		if (imap_datetime_parse(a[ai].str, a[ai].len, &mtime) == -1) {
+		int64_t t;
+
+		if (date_parse_imap_datetime(a[ai].str, a[ai].len, &t) == -1 ||
+		    t <= 0) {
 			imap_resp(s, NULL, "Invalid date-time");
 			goto badq;
 		}
+		mtime = (time_t)t;
 		ai++;
 	}
 	if (ai + 1 != n || a[ai].type != IMAP_ARG_LITERAL) {
@@ -679,9 +641,8 @@ cmd_idle(struct imap_session *s, const struct imap_arg *a, size_t n, int uid)
 	int ifd, rc, timeout;
 	char evbuf[4096];
 
-	if (n != 0)
-		return imap_resp(s, NULL, "%s takes no arguments", "IDLE"),
-		    IMAP_BAD;
+	if (noargs(s, n, "IDLE") == -1)
+		return IMAP_BAD;
 	ifd = imap_idle_watch(s);
 	(void)imap_printf(s, "+ idling\r\n");
 	(void)io_flush(s->io);

@@ -292,7 +292,7 @@ int
 imap_seq_resolve(struct imap_session *s, const struct imap_arg *arg,
     int uid, size_t **vis_r, size_t *n_r)
 {
-	struct seqset *set = NULL, *merged = NULL;
+	struct seqset *set = NULL;
 	struct seqset_iter it;
 	size_t *vis = NULL, n = 0, cap = 0, vi, k;
 	uint32_t lo, hi, max;
@@ -300,30 +300,42 @@ imap_seq_resolve(struct imap_session *s, const struct imap_arg *arg,
 
 	*vis_r = NULL;
 	*n_r = 0;
-	if (imap_arg_get_atom(arg, &str) == -1 ||
-	    seqset_parse(str, arg->len, SEQSET_ALLOW_DOLLAR, &set) == -1) {
+	/* Not imap_arg_get_atom(): "*" is no ATOM-CHAR, but "1:*" is one
+	 * atom on the wire; seqset_parse() judges the syntax. */
+	if (arg == NULL || arg->type != IMAP_ARG_ATOM || arg->str == NULL ||
+	    (str = arg->str, seqset_parse(str, arg->len, SEQSET_ALLOW_DOLLAR,
+	    &set) == -1)) {
 		imap_resp(s, NULL, "Invalid sequence set");
 		return -1;
 	}
 	if (seqset_has_dollar(set)) {
-		/* "$" is the saved result: UIDs (RFC 5182 sec. 2.1). */
-		if (!uid || s->saved == NULL) {
-			seqset_free(&set);
-			if (!uid && s->saved != NULL) {
-				imap_resp(s, NULL, "Use $ with UID commands");
-				return -1;
-			}
-			return 0;	/* empty */
-		}
-		if ((merged = seqset_new()) == NULL ||
-		    seqset_merge(merged, s->saved) == -1) {
-			seqset_free(&set);
-			seqset_free(&merged);
-			imap_resp(s, "SERVERBUG", "Out of memory");
-			return -1;
-		}
+		/* "$" is the saved search result, kept as UIDs (RFC 5182
+		 * sec. 2.1); it names the same messages in FETCH and in
+		 * UID FETCH.  An empty or missing result names nothing. */
 		seqset_free(&set);
-		set = merged;
+		if (s->saved == NULL || s->nview == 0)
+			return 0;
+		for (vi = 0; vi < s->nview; vi++) {
+			if (!seqset_contains(s->saved, s->view[vi].uid,
+			    s->view[s->nview - 1].uid))
+				continue;
+			if (n == cap) {
+				size_t *nv;
+
+				cap = cap ? cap * 2 : 64;
+				if ((nv = reallocarray(vis, cap,
+				    sizeof(*vis))) == NULL) {
+					free(vis);
+					imap_resp(s, "SERVERBUG", "Out of memory");
+					return -1;
+				}
+				vis = nv;
+			}
+			vis[n++] = vi;
+		}
+		*vis_r = vis;
+		*n_r = n;
+		return 0;
 	}
 	if (uid)
 		max = s->nview ? s->view[s->nview - 1].uid : 0;

@@ -1448,3 +1448,33 @@ cleanup:
 	errno = saved;
 	return err;
 }
+
+/* --- for maildir/copy.c (declared in md_int.h) ------------------------- */
+
+int
+md_folder_dir(const struct md_folder *f)
+{
+	return f->dirfd;
+}
+
+long
+md_folder_find_unique(const struct md_folder *f, const char *unique,
+    size_t len)
+{
+	const struct md_msg *m;
+	long r, fi, mi = -1;
+
+	/* The list knows the UID of every message a writable sync saw;
+	 * read-only views also have provisional UIDs on the scan's files. */
+	if ((r = rec_find(f, unique, len)) != -1)
+		mi = md_find_uid(f, f->ul.recs[r].uid);
+	else if (f->read_only && (fi = file_find(f, unique, len)) != -1)
+		mi = md_find_uid(f, f->files[fi].prov_uid);
+	if (mi == -1)
+		return -1;
+	/* The list may be newer than the view: make sure it is the one. */
+	m = &f->msgs[mi];
+	if (m->unique_len != len || memcmp(m->unique, unique, len) != 0)
+		return -1;
+	return mi;
+}

@@ -104,4 +104,11 @@ int	md_quota_over(const struct md_quota *, uint64_t add_bytes,
 int	md_quota_recalc(int rootfd, const char *def, size_t deflen,
 	    struct md_quota *);
 
+/* Folder internals for copy.c (folder.c). */
+/* The folder's directory fd (owned by the folder: do not close). */
+int	md_folder_dir(const struct md_folder *);
+/* Index of the message whose unique part is unique[0..len), or -1. */
+long	md_folder_find_unique(const struct md_folder *, const char *unique,
+	    size_t len);
+
 #endif

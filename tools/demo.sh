@@ -93,10 +93,15 @@ CONF
 
 letterbox demo is running (xinetd, loopback only).
   login:     $USER_NAME / $PASSWORD   (real PAM: $D/pam.d/letterbox-demo)
+  IMAP:      127.0.0.1:$IMAP_PORT (plain text from loopback, STARTTLS)
+  IMAPS:     127.0.0.1:$IMAPS_PORT (implicit TLS, self-signed certificate)
   POP3:      127.0.0.1:$POP3_PORT (plain text from loopback, STLS)
   POP3S:     127.0.0.1:$POP3S_PORT (implicit TLS, self-signed certificate)
 
 Try:
+  curl -k --user $USER_NAME:$PASSWORD 'imaps://127.0.0.1:$IMAPS_PORT/INBOX;UID=1'
+  curl -k --ssl-reqd --user $USER_NAME:$PASSWORD imap://127.0.0.1:$IMAP_PORT/
+  openssl s_client -quiet -connect 127.0.0.1:$IMAPS_PORT
   curl -k --ssl-reqd --user $USER_NAME:$PASSWORD pop3://127.0.0.1:$POP3_PORT/
   curl -k --user $USER_NAME:$PASSWORD pop3s://127.0.0.1:$POP3S_PORT/1
   openssl s_client -quiet -connect 127.0.0.1:$POP3S_PORT

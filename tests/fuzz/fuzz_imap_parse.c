@@ -56,7 +56,7 @@ static void
 check_arg(struct run *r, const struct imap_arg *a, int depth)
 {
 	const struct imap_arg *l;
-	struct imap_section sec;
+	struct imap_arg_section sec;
 	struct seqset *set;
 	struct seqset_iter it;
 	const char *s;

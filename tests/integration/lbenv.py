@@ -128,10 +128,13 @@ class Env:
         self.key = os.path.join(d, "key.pem")
         run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
             "-nodes", "-keyout", self.key, "-out", self.cert, "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             "-days", "30")
         os.chmod(self.key, 0o600)
         self.conf = self.write_conf("letterbox.conf", {})
         self.conf_never = self.write_conf("never.conf", {"plaintext_auth": "never"})
+        self.conf_create = self.write_conf("create.conf", {"maildir_create": "yes",
+                                                          "prelogin_timeout": "5"})
         self.start_xinetd()
 
     def write_conf(self, name, extra):
@@ -180,6 +183,7 @@ class Env:
             ("letterbox-pop3", "pop3", "pop3d", "-f %s" % self.conf),
             ("letterbox-pop3s", "pop3s", "pop3d", "-f %s -T" % self.conf),
             ("letterbox-pop3", "pop3never", "pop3d", "-f %s" % self.conf_never),
+            ("letterbox-pop3", "pop3create", "pop3d", "-f %s" % self.conf_create),
         ]
         if os.path.exists(os.path.join(ROOT, "imapd")) and \
                 os.path.exists(os.path.join(ROOT, "xinetd.d", "letterbox-imap")):
@@ -263,11 +267,17 @@ class Env:
 
 
 _env = None
+_lock = None
 
 
 def get():
-    global _env
+    """The environment, created on first use.  Test runs on one machine
+    share user names and /dev/log: a lock file makes them take turns."""
+    global _env, _lock
     if _env is None:
+        import fcntl
+        _lock = open("/tmp/letterbox-integration.lock", "w")
+        fcntl.flock(_lock, fcntl.LOCK_EX)
         _env = Env()
     return _env
 

@@ -222,6 +222,33 @@ class ImapCoreTest(unittest.TestCase):
         self.assertEqual(r.line(), b"I OK Idle completed.\r\n")
         r.close()
 
+    def test_idle_polls_without_inotify(self):
+        """NFS, or the per-user inotify limit reached: IDLE falls back to
+        polling the Maildir."""
+        knob = "/proc/sys/fs/inotify/max_user_instances"
+        with open(knob) as f:
+            old = f.read().strip()
+        with open(knob, "w") as f:
+            f.write("0")
+        try:
+            r = Raw(self.port)
+            r.login()
+            r.send(b"S SELECT INBOX\r\n")
+            r.until(b"S")
+            r.send(b"I IDLE\r\n")
+            self.assertEqual(r.line(), b"+ idling\r\n")
+            self.deliver("lbalice", b"Subject: polled\n\nx\n")
+            t0 = time.time()
+            self.assertEqual(r.line(), b"* 3 EXISTS\r\n")
+            self.assertLess(time.time() - t0, 15)
+            r.send(b"DONE\r\n")
+            r.line()
+            self.assertEqual(r.line(), b"I OK Idle completed.\r\n")
+            r.close()
+        finally:
+            with open(knob, "w") as f:
+                f.write(old)
+
     def test_append(self):
         m = self.imap()
         m.select("INBOX")

@@ -647,7 +647,7 @@ TEST(fetch_sections)
 {
 	struct imap_parser *p = newp();
 	const struct imap_arg *a, *l;
-	struct imap_section sec;
+	struct imap_arg_section sec;
 	size_t n, cnt;
 	uint32_t u;
 	struct seqset *set;
