@@ -197,7 +197,6 @@ struct tok {
 	const char	*p;
 	size_t		 len;
 	int		 v[3];		/* TIME: h m s; ZONE: minutes east */
-	int		 used;
 };
 
 /* Obsolete zone names (RFC 5322 sec. 4.3) and UTC; minutes east. */

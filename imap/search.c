@@ -1091,6 +1091,8 @@ make_saved(struct imap_session *s, const size_t *vis, size_t n)
 		}
 		if (nparts == cap) {
 			cap = cap ? 2 * cap : 8;
+			/* An array of pointers: sizeof(*np) is meant. */
+			/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 			if ((np = reallocarray(parts, cap, sizeof(*np))) ==
 			    NULL)
 				goto fail;
