@@ -31,6 +31,10 @@
  * release build works, or lose the report.  Nothing else changes: every
  * call below stays forbidden in release builds, and the tests that expect
  * SIGSYS (socket, execve, open in the network child) still get it.
+ * Reports from inside a filter need symbolize=0 in ASAN_OPTIONS and
+ * UBSAN_OPTIONS (tests/integration/lbenv.py sets it): symbolizing opens the
+ * binary (gcc) or starts llvm-symbolizer (clang); tools/symbolize-report.sh
+ * does it afterwards.
  */
 static const char *const sb_sanitizer[] = {
 	"sigaltstack",				/* ASan: thread teardown */
