@@ -297,7 +297,7 @@ class ImapCoreTest(unittest.TestCase):
 
     # --- PREAUTH --------------------------------------------------------
     def test_preauth_over_a_pipe(self):
-        cmd = "runuser -u lbalice -- %s -f %s" % (os.path.join(ROOT, "imapd"), self.env.conf)
+        cmd = "runuser -u lbalice -- %s -f %s" % (lbenv.public_exe("imapd"), self.env.conf)
         m = imaplib.IMAP4_stream(cmd)
         self.assertTrue(m.welcome.startswith(b"* PREAUTH [CAPABILITY"), m.welcome)
         self.assertEqual(m.select("INBOX"), ("OK", [b"2"]))
