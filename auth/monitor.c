@@ -210,7 +210,9 @@ net_child(struct mon *m, int chan, int relay)
 	 * and never in the monitor (so the session child, forked from the
 	 * monitor, never holds the key). */
 	if (m->implicit_tls || stat(m->conf.tls_cert, &st) == 0) {
-		if (tls_ctx_new(&n.tlsctx, &m->conf, err, sizeof(err)) == -1) {
+		if (tls_ctx_new(&n.tlsctx, &m->conf,
+		    strcmp(m->proto->name, "imapd") == 0 ? "imap" : "pop3",
+		    err, sizeof(err)) == -1) {
 			if (m->implicit_tls)
 				fatalx("TLS unavailable: %s", err);
 			log_warnx("STARTTLS disabled: %s", err);
