@@ -321,6 +321,11 @@ imap_prelogin(struct net_ctx *n)
 		pr.tag = pr.tagbuf;
 		if (r == IMAP_PARSE_ERROR || r == IMAP_PARSE_LITERAL_TOO_BIG) {
 			err = imap_parse_error(pr.p, &fatal);
+			if (!fatal && net_command(n) == -1) {
+				io_puts(&n->io, "* BYE Too many commands before "
+				    "login\r\n");
+				break;
+			}
 			if (fatal) {
 				io_printf(&n->io, "* BYE %s\r\n", err);
 				break;
@@ -330,6 +335,10 @@ imap_prelogin(struct net_ctx *n)
 		}
 		if (r != IMAP_PARSE_DONE)
 			continue;
+		if (net_command(n) == -1) {
+			io_puts(&n->io, "* BYE Too many commands before login\r\n");
+			break;
+		}
 		cmd = imap_parse_command(pr.p);
 		a = imap_parse_args(pr.p, &na);
 		if (pre_command(&pr, cmd, a, na) == -1)

@@ -341,6 +341,12 @@ main(int argc, char **argv)
 		env = getenv("HOME");
 		home = env != NULL && env[0] == '/' ? env : pw->pw_dir;
 	}
+	/* Mail is never written with root's ids: a root Maildir would be
+	 * served by nobody (imapd and pop3d refuse uid 0) and root-owned
+	 * files in a user's tree break it.  Alias root to a user. */
+	if (pw->pw_uid == 0 || (geteuid() == 0 && user == NULL))
+		fail(EX_NOPERM, "refusing to deliver as root; alias root to a "
+		    "user, or use -d USER");
 	if ((pw_name = strdup(pw->pw_name)) == NULL ||
 	    (pw_dir = strdup(home)) == NULL)
 		fail(EX_TEMPFAIL, "out of memory");

@@ -90,55 +90,68 @@ pop3_verdict(struct net_ctx *n, int v)
 	}
 }
 
-/* AUTH PLAIN [initial-response] (RFC 5034). */
+/* AUTH PLAIN [initial-response] (RFC 5034).  Consumes its command line
+ * (and the continuation line) on every path. */
 static int
 pop3_auth(struct net_ctx *n, struct pop3_cmd *cmd)
 {
 	struct sasl_plain sp;
-	const char *resp;
-	size_t rlen;
+	size_t linelen = io_line(&n->io);
 	char *line;
 	long len;
 	int v;
 
 	if (cmd->argc == 0) {
 		/* RFC 1734-style mechanism list, still used by clients. */
+		buf_consume(&n->io.in, linelen);
 		io_puts(&n->io, "+OK Supported mechanisms follow\r\n");
 		if (net_plaintext_ok(n))
 			io_puts(&n->io, "PLAIN\r\n");
 		io_puts(&n->io, ".\r\n");
 		return 0;
 	}
+	if (cmd->argc > 2) {
+		explicit_bzero(n->io.in.p, linelen);
+		buf_consume(&n->io.in, linelen);
+		io_puts(&n->io, "-ERR Wrong number of arguments\r\n");
+		return 0;
+	}
 	if (cmd->arglen[0] != 5 || strncasecmp(cmd->argv[0], "PLAIN", 5) != 0) {
+		explicit_bzero(n->io.in.p, linelen);
+		buf_consume(&n->io.in, linelen);
 		io_puts(&n->io, "-ERR Unsupported authentication mechanism\r\n");
 		return 0;
 	}
 	if (!net_plaintext_ok(n)) {
+		explicit_bzero(n->io.in.p, linelen);
+		buf_consume(&n->io.in, linelen);
 		io_puts(&n->io, "-ERR [AUTH] Plain-text authentication is "
 		    "disabled without TLS; use STLS\r\n");
 		return 0;
 	}
 	if (cmd->argc == 2) {
-		resp = cmd->argv[1];
-		rlen = cmd->arglen[1];
-		if (rlen == 1 && resp[0] == '=')
+		size_t rlen = cmd->arglen[1];
+
+		if (rlen == 1 && cmd->argv[1][0] == '=')
 			rlen = 0;	/* RFC 5034 sec. 4: empty response */
-		v = sasl_plain_decode(resp, rlen, &sp);
-		buf_consume(&n->io.in, io_line(&n->io));
+		v = sasl_plain_decode(cmd->argv[1], rlen, &sp);
+		explicit_bzero(n->io.in.p, linelen);
+		buf_consume(&n->io.in, linelen);
 	} else {
-		buf_consume(&n->io.in, io_line(&n->io));
+		buf_consume(&n->io.in, linelen);
 		io_puts(&n->io, "+ \r\n");
 		if ((len = pop3_readline(&n->io, (int)n->conf->prelogin_timeout,
 		    &line)) < 0)
 			return -1;
+		linelen = io_line(&n->io);
 		if (len == 1 && line[0] == '*') {
-			buf_consume(&n->io.in, io_line(&n->io));
+			buf_consume(&n->io.in, linelen);
 			io_puts(&n->io, "-ERR Authentication cancelled\r\n");
 			return 0;
 		}
 		v = sasl_plain_decode(line, (size_t)len, &sp);
-		explicit_bzero(line, (size_t)len);
-		buf_consume(&n->io.in, io_line(&n->io));
+		explicit_bzero(line, linelen);
+		buf_consume(&n->io.in, linelen);
 	}
 	if (v == -1) {
 		io_puts(&n->io, "-ERR [AUTH] Invalid SASL PLAIN response\r\n");
@@ -163,6 +176,11 @@ pop3_prelogin(struct net_ctx *n)
 		if ((len = pop3_readline(&n->io, (int)n->conf->prelogin_timeout,
 		    &line)) < 0)
 			return;
+		if (net_command(n) == -1) {
+			io_puts(&n->io, "-ERR Too many commands before login; "
+			    "closing\r\n");
+			return;
+		}
 		if (pop3_parse(line, (size_t)len, &cmd) == -1) {
 			buf_consume(&n->io.in, io_line(&n->io));
 			io_puts(&n->io, "-ERR Invalid command\r\n");
@@ -185,10 +203,12 @@ pop3_prelogin(struct net_ctx *n)
 				io_puts(&n->io, "-ERR [AUTH] Invalid "
 				    "password\r\n");
 			else {
+				size_t ll = io_line(&n->io);
+
 				r = net_login(n, user, ulen, cmd.rest,
 				    cmd.restlen);
-				explicit_bzero(line, (size_t)len);
-				buf_consume(&n->io.in, io_line(&n->io));
+				explicit_bzero(line, ll);
+				buf_consume(&n->io.in, ll);
 				ulen = 0;
 				if ((r = pop3_verdict(n, r)) == 1)
 					net_handoff(n, "");
@@ -196,8 +216,12 @@ pop3_prelogin(struct net_ctx *n)
 					return;
 				continue;
 			}
-			explicit_bzero(line, (size_t)len);
-			buf_consume(&n->io.in, io_line(&n->io));
+			{
+				size_t ll = io_line(&n->io);
+
+				explicit_bzero(line, ll);
+				buf_consume(&n->io.in, ll);
+			}
 			ulen = 0;
 			continue;
 		}

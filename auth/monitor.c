@@ -67,6 +67,7 @@ struct mon {
 	char		 pw_dir[LB_MAILDIR_PATH_MAX];
 	struct auth_pam	*pam;
 	int		 fails;
+	unsigned	 nlog[2];	/* lines relayed: net, session */
 	pid_t		 net_pid, sess_pid;
 	time_t		 start;
 };
@@ -250,12 +251,15 @@ net_child(struct mon *m, int chan, int relay)
 	n.monfd = FD_CHAN;
 	n.sessfd = FD_RELAY;
 	n.tls_info = "none";
+	n.start = time(NULL);
 
 	/* TLS: certificate and key are loaded here, while still root,
 	 * and never in the monitor (so the session child, forked from the
 	 * monitor, never holds the key). */
 	if (m->implicit_tls || stat(m->conf.tls_cert, &st) == 0) {
-		if (tls_ctx_new(&n.tlsctx, &m->conf, err, sizeof(err)) == -1) {
+		if (tls_ctx_new(&n.tlsctx, &m->conf,
+		    strcmp(m->proto->name, "imapd") == 0 ? "imap" : "pop3",
+		    err, sizeof(err)) == -1) {
 			if (m->implicit_tls)
 				fatalx("TLS unavailable: %s", err);
 			log_warnx("STARTTLS disabled: %s", err);
@@ -300,6 +304,18 @@ net_child(struct mon *m, int chan, int relay)
 	m->proto->prelogin(&n);
 	(void)io_flush(&n.io);
 	_exit(0);
+}
+
+int
+net_command(struct net_ctx *n)
+{
+	if (++n->ncmds > LB_PRELOGIN_CMDS_MAX ||
+	    time(NULL) - n->start > LB_PRELOGIN_TOTAL_SEC) {
+		log_notice("pre-login budget used up: rip=%s commands=%u",
+		    n->rip, n->ncmds);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -374,60 +390,128 @@ net_login(struct net_ctx *n, const char *user, size_t ulen,
 	return (int)v;
 }
 
-/* TLS relay between the client and the session child, until either side
- * closes.  The session child enforces the idle timeouts. */
+/*
+ * TLS relay between the client and the session child, until the session
+ * ends.  A non-blocking pump with one bounded buffer per direction: a side
+ * is read only while its buffer has room, so neither direction can block
+ * the other (a client that pipelines many commands while reading slowly
+ * would otherwise deadlock us against the session child).  The session
+ * child enforces the idle timeouts; when the client goes away we shut the
+ * session's input, and end once the session has closed its output.
+ */
+#define RELAY_BUF	(64 * 1024)
+
 static void
 net_relay(struct net_ctx *n) __attribute__((noreturn));
 
 static void
 net_relay(struct net_ctx *n)
 {
-	struct pollfd pfd[2];
-	char chunk[16384];
+	struct buf c2s, s2c;
+	struct pollfd pfd[3];
+	size_t tls_wlen = 0;	/* a TLS write to retry with this length */
+	int client_eof = 0, sess_eof = 0, shut = 0, progress, np, rc;
+	int want_cin, want_cout, want_sin, want_sout;
 	ssize_t r;
-	int rc;
 
+	buf_init(&c2s, RELAY_BUF);
+	buf_init(&s2c, RELAY_BUF);
+	if (buf_reserve(&c2s, RELAY_BUF) == -1 ||
+	    buf_reserve(&s2c, RELAY_BUF) == -1)
+		_exit(1);
 	for (;;) {
-		if (tls_pending(n->io.tls) > 0 || n->io.in.len > 0) {
-			pfd[0].revents = POLLIN;
-			pfd[1].revents = 0;
-		} else {
-			pfd[0].fd = n->io.rfd;
-			pfd[0].events = POLLIN;
-			pfd[1].fd = n->sessfd;
-			pfd[1].events = POLLIN;
-			do
-				rc = poll(pfd, 2, -1);
-			while (rc == -1 && errno == EINTR);
-			if (rc == -1)
-				break;
+		progress = want_cin = want_cout = want_sin = want_sout = 0;
+		/* Client -> c2s. */
+		if (!client_eof && c2s.len < RELAY_BUF) {
+			r = tls_read(n->io.tls, c2s.p + c2s.len,
+			    RELAY_BUF - c2s.len);
+			if (r > 0) {
+				c2s.len += (size_t)r;
+				progress = 1;
+			} else if (r == 0 || r == -1)
+				client_eof = 1;
+			else if (r == TLS_WANT_READ)
+				want_cin = 1;
+			else
+				want_cout = 1;
 		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (n->io.in.len == 0) {
-				rc = io_fill(&n->io, 0);
-				if (rc == IO_EOF || rc == IO_ERR)
-					break;
-			}
-			if (n->io.in.len > 0) {
-				if (io_write_all(n->sessfd, n->io.in.p,
-				    n->io.in.len, LB_WRITE_TIMEOUT_SEC) == -1)
-					break;
-				buf_reset(&n->io.in);
-			}
-		}
-		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			r = read(n->sessfd, chunk, sizeof(chunk));
-			if (r == -1 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			if (r <= 0)
+		/* c2s -> session. */
+		if (c2s.len > 0) {
+			r = write(n->sessfd, c2s.p, c2s.len);
+			if (r > 0) {
+				buf_consume(&c2s, (size_t)r);
+				progress = 1;
+			} else if (r == -1 && (errno == EAGAIN ||
+			    errno == EINTR))
+				want_sout = 1;
+			else
 				break;
-			if (io_write(&n->io, chunk, (size_t)r) == -1 ||
-			    io_flush(&n->io) == -1)
-				break;
+		} else if (client_eof && !shut) {
+			(void)shutdown(n->sessfd, SHUT_WR);
+			shut = 1;
 		}
+		/* Session -> s2c. */
+		if (!sess_eof && s2c.len < RELAY_BUF) {
+			r = read(n->sessfd, s2c.p + s2c.len,
+			    RELAY_BUF - s2c.len);
+			if (r > 0) {
+				s2c.len += (size_t)r;
+				progress = 1;
+			} else if (r == 0 || (r == -1 && errno != EAGAIN &&
+			    errno != EINTR))
+				sess_eof = 1;
+			else
+				want_sin = 1;
+		}
+		/* s2c -> client.  OpenSSL wants a retried write repeated
+		 * with the same length. */
+		if (s2c.len > 0 && !client_eof) {
+			size_t len = tls_wlen ? tls_wlen : s2c.len;
+
+			r = tls_write(n->io.tls, s2c.p, len);
+			if (r > 0) {
+				buf_consume(&s2c, (size_t)r);
+				tls_wlen = 0;
+				progress = 1;
+			} else if (r == TLS_WANT_WRITE) {
+				tls_wlen = len;
+				want_cout = 1;
+			} else if (r == TLS_WANT_READ) {
+				tls_wlen = len;
+				want_cin = 1;
+			} else
+				break;
+		} else if (client_eof)
+			buf_reset(&s2c);	/* nobody to read it */
+		if (sess_eof && s2c.len == 0)
+			break;
+		if (progress)
+			continue;
+		np = 0;
+		if (want_cin || want_cout) {
+			pfd[np].fd = n->io.rfd;
+			pfd[np].events = (short)((want_cin ? POLLIN : 0) |
+			    (want_cout ? POLLOUT : 0));
+			np++;
+		}
+		if (want_sin || want_sout) {
+			pfd[np].fd = n->sessfd;
+			pfd[np].events = (short)((want_sin ? POLLIN : 0) |
+			    (want_sout ? POLLOUT : 0));
+			np++;
+		}
+		if (np == 0)
+			break;
+		do
+			rc = poll(pfd, (nfds_t)np, -1);
+		while (rc == -1 && errno == EINTR);
+		if (rc == -1)
+			break;
 	}
-	(void)io_flush(&n->io);
-	tls_close(&n->io.tls);
+	if (!client_eof)
+		tls_close(&n->io.tls);
+	buf_free(&c2s);
+	buf_free(&s2c);
 	_exit(0);
 }
 
@@ -457,25 +541,58 @@ net_handoff(struct net_ctx *n, const char *tag)
 /* Session child                                                        */
 
 static void
-session_child(struct mon *m, int logfd, int relay, int tls,
-    const char *tag, const char *left, size_t leftlen)
-    __attribute__((noreturn));
+session_child(struct mon *m, int logfd, int relay) __attribute__((noreturn));
 
+/*
+ * The session child is forked before any PAM call, so it never holds what
+ * PAM modules leave in the monitor's memory (other users' password hashes,
+ * the password itself).  It waits, still root, for the monitor's START
+ * message with the user's passwd entry and the bytes already read, or for
+ * the end of the channel when nobody logged in.
+ */
 static void
-session_child(struct mon *m, int logfd, int relay, int tls,
-    const char *tag, const char *left, size_t leftlen)
+session_child(struct mon *m, int logfd, int relay)
 {
 	struct session_info si;
 	struct io io;
-	char path[LB_MAILDIR_PATH_MAX], err[512];
+	struct msg msg;
+	char path[LB_MAILDIR_PATH_MAX], err[512], tag[LB_TAG_MAX + 1];
+	char user[LB_USER_MAX + 1], home[LB_MAILDIR_PATH_MAX];
+	const char *p_tag, *left, *p_user, *p_home;
+	size_t taglen, leftlen, ulen, hlen;
+	uint32_t tls, uid, gid;
 	struct stat st;
-	int rootfd, rc;
+	int rootfd, rc, type;
 
 	closelog();
 	fd_place(logfd, relay);
 	fd_close_from(FD_RELAY + 1);
 	log_to_channel(FD_CHAN);
 	log_role("session");
+
+	msg_init(&msg);
+	if ((rc = chan_recv(FD_CHAN, &type, &msg)) == 0)
+		_exit(0);		/* no login */
+	if (rc != 1 || type != CHAN_START ||
+	    msg_get_u32(&msg, &tls) == -1 || tls > 1 ||
+	    msg_get_str(&msg, &p_tag, &taglen, LB_TAG_MAX) == -1 ||
+	    msg_get_str(&msg, &left, &leftlen, LB_INBUF_MAX) == -1 ||
+	    msg_get_str(&msg, &p_user, &ulen, LB_USER_MAX) == -1 ||
+	    msg_get_u32(&msg, &uid) == -1 || msg_get_u32(&msg, &gid) == -1 ||
+	    msg_get_str(&msg, &p_home, &hlen, sizeof(home) - 1) == -1 ||
+	    msg_end(&msg) == -1)
+		fatalx("malformed START message");
+	memcpy(tag, p_tag, taglen);
+	tag[taglen] = '\0';
+	memcpy(user, p_user, ulen);
+	user[ulen] = '\0';
+	memcpy(home, p_home, hlen);
+	home[hlen] = '\0';
+	memset(&m->pw, 0, sizeof(m->pw));
+	m->pw.pw_name = user;
+	m->pw.pw_dir = home;
+	m->pw.pw_uid = (uid_t)uid;
+	m->pw.pw_gid = (gid_t)gid;
 
 	if (tls) {
 		/* The plain socket is the relay's business. */
@@ -488,6 +605,7 @@ session_child(struct mon *m, int logfd, int relay, int tls,
 	}
 	if (buf_append(&io.in, left, leftlen) == -1)
 		fatalx("leftover input too large");
+	msg_free(&msg);
 
 	memset(&si, 0, sizeof(si));
 	si.conf = &m->conf;
@@ -683,10 +801,12 @@ mon_auth(struct mon *m, int fd, struct msg *msg)
 		if ((pw = getpwnam(m->user)) == NULL) {
 			(void)snprintf(why, sizeof(why), "no passwd entry");
 			r = AUTH_FAIL;
-		} else if (pw->pw_uid == 0 || pw->pw_uid < m->conf.min_uid) {
-			(void)snprintf(why, sizeof(why), "uid %lu refused "
-			    "(root or below min_uid %lu)",
-			    (unsigned long)pw->pw_uid, m->conf.min_uid);
+		} else if (pw->pw_uid == 0 || pw->pw_uid < m->conf.min_uid ||
+		    pw->pw_gid == 0) {
+			(void)snprintf(why, sizeof(why), "uid %lu gid %lu "
+			    "refused (root, or uid below min_uid %lu)",
+			    (unsigned long)pw->pw_uid,
+			    (unsigned long)pw->pw_gid, m->conf.min_uid);
 			r = AUTH_FAIL;
 		} else if (strlen(pw->pw_name) >= sizeof(m->pw_name) ||
 		    strlen(pw->pw_dir) >= sizeof(m->pw_dir)) {
@@ -715,39 +835,57 @@ mon_auth(struct mon *m, int fd, struct msg *msg)
 		mon_verdict(fd, VERDICT_OK);
 		return VERDICT_OK;
 	}
-	if (r == AUTH_TEMPFAIL) {
-		log_err("auth error: user=%s rip=%s: %s", safe, m->rip, why);
-		mon_verdict(fd, VERDICT_TEMPFAIL);
-		return VERDICT_TEMPFAIL;
-	}
+	/* Every refusal counts and waits, temporary ones too: a client must
+	 * not hammer a PAM back end that is already failing. */
 	m->fails++;
-	log_notice("auth failed: user=%s rip=%s attempt=%d: %s", safe,
-	    m->rip, m->fails, why);
+	if (r == AUTH_TEMPFAIL)
+		log_err("auth error: user=%s rip=%s attempt=%d: %s", safe,
+		    m->rip, m->fails, why);
+	else
+		log_notice("auth failed: user=%s rip=%s attempt=%d: %s", safe,
+		    m->rip, m->fails, why);
 	/* The growing delay is the monitor's, not the child's. */
 	if (m->conf.login_fail_delay > 0)
 		(void)sleep((unsigned)(m->conf.login_fail_delay *
 		    (unsigned long)m->fails));
-	v = m->fails >= LB_AUTH_FAILS_MAX ? VERDICT_CLOSE : VERDICT_FAIL;
+	if (m->fails >= LB_AUTH_FAILS_MAX)
+		v = VERDICT_CLOSE;
+	else
+		v = r == AUTH_TEMPFAIL ? VERDICT_TEMPFAIL : VERDICT_FAIL;
 	mon_verdict(fd, v);
 	return v;
 }
 
+/*
+ * A child's log line.  A compromised child must not be able to pass for
+ * the monitor (whose "auth failed" lines log watchers act on), to shout at
+ * LOG_EMERG, or to flood the log: the monitor names the child itself,
+ * clamps the priority to LOG_ERR..LOG_DEBUG, escapes the text again and
+ * relays at most LB_CHILD_LOG_MAX lines per child.
+ */
 static void
-mon_relay_log(struct msg *msg)
+mon_relay_log(struct msg *msg, const char *who, unsigned *count)
 {
 	const char *line;
 	size_t len;
 	uint32_t prio;
-	char text[LB_LOG_LINE_MAX + 1];
+	char text[LB_LOG_LINE_MAX + 1], out[LB_LOG_LINE_MAX + 32];
 
 	if (msg_get_u32(msg, &prio) == -1 || prio > LOG_DEBUG ||
 	    msg_get_str(msg, &line, &len, LB_LOG_LINE_MAX + 64) == -1 ||
 	    msg_end(msg) == -1)
-		fatalx("malformed log message from a child");
-	/* Children escape untrusted text already; escape again so a
-	 * compromised child cannot forge line breaks in the log. */
+		fatalx("malformed log message from the %s child", who);
+	if (++*count > LB_CHILD_LOG_MAX) {
+		if (*count == LB_CHILD_LOG_MAX + 1)
+			log_warnx("%s child logs too much; dropping its lines",
+			    who);
+		return;
+	}
+	if (prio < LOG_ERR)
+		prio = LOG_ERR;
 	(void)log_escape(text, sizeof(text), line, len);
-	log_relay((int)prio, text);
+	(void)snprintf(out, sizeof(out), "%s: %s", who, text);
+	log_relay((int)prio, out);
 }
 
 static void
@@ -797,7 +935,8 @@ mon_wait_children(struct mon *m, int netfd, int sesslog)
 				continue;
 			r = chan_recv(pfd[i].fd, &type, &msg);
 			if (r == 1 && type == CHAN_LOG) {
-				mon_relay_log(&msg);
+				mon_relay_log(&msg, i == 0 ? "net" : "session",
+				    &m->nlog[i]);
 				continue;
 			}
 			if (r == 1)
@@ -891,31 +1030,49 @@ monitor_main(const struct proto *proto, int argc, char **argv)
 	(void)snprintf(m->tlsinfo, sizeof(m->tlsinfo), "none");
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, mn) == -1 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ns) == -1)
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ns) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sl) == -1)
 		fatal("socketpair");
 	if ((m->net_pid = fork()) == -1)
 		fatal("fork");
 	if (m->net_pid == 0) {
 		close(mn[0]);
 		close(ns[1]);
+		close(sl[0]);
+		close(sl[1]);
 		net_child(m, mn[1], ns[0]);
+	}
+	/* The session child, before PAM has touched this process. */
+	if ((m->sess_pid = fork()) == -1)
+		fatal("fork");
+	if (m->sess_pid == 0) {
+		close(mn[0]);
+		close(mn[1]);
+		close(ns[0]);
+		close(sl[0]);
+		session_child(m, sl[1], ns[1]);
 	}
 	close(mn[1]);
 	close(ns[0]);
+	close(ns[1]);
+	close(sl[1]);
 
 	/* Pre-login: serve the network child's requests. */
 	msg_init(&msg);
 	for (;;) {
 		r = chan_recv(mn[0], &type, &msg);
 		if (r == 0) {
-			/* The client left (or was sent away) before login. */
+			/* The client left (or was sent away) before login:
+			 * the waiting session child sees its channel end. */
+			close(sl[0]);
 			mon_reap(m, m->net_pid, "network");
+			mon_reap(m, m->sess_pid, "session");
 			mon_exit(0);
 		}
 		if (r == -1)
 			fatal("channel");
 		if (type == CHAN_LOG) {
-			mon_relay_log(&msg);
+			mon_relay_log(&msg, "net", &m->nlog[0]);
 		} else if (type == CHAN_TLSINFO) {
 			const char *s;
 			size_t len;
@@ -954,19 +1111,22 @@ monitor_main(const struct proto *proto, int argc, char **argv)
 		mon_reap(m, m->net_pid, "network");
 		m->net_pid = -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sl) == -1)
-		fatal("socketpair");
-	if ((m->sess_pid = fork()) == -1)
-		fatal("fork");
-	if (m->sess_pid == 0) {
-		if (mn[0] != -1)
-			close(mn[0]);
-		close(sl[0]);
-		session_child(m, sl[1], ns[1], (int)tls, tagbuf, left, leftlen);
+	{
+		struct msg st;
+
+		msg_init(&st);
+		if (msg_put_u32(&st, tls) == -1 ||
+		    msg_put_str(&st, tagbuf, taglen) == -1 ||
+		    msg_put_str(&st, left, leftlen) == -1 ||
+		    msg_put_str(&st, m->pw_name, strlen(m->pw_name)) == -1 ||
+		    msg_put_u32(&st, (uint32_t)m->pw.pw_uid) == -1 ||
+		    msg_put_u32(&st, (uint32_t)m->pw.pw_gid) == -1 ||
+		    msg_put_str(&st, m->pw_dir, strlen(m->pw_dir)) == -1 ||
+		    chan_send(sl[0], CHAN_START, &st) == -1)
+			fatal("cannot start the session");
+		msg_free(&st);
 	}
 	msg_free(&msg);
-	close(sl[1]);
-	close(ns[1]);
 	devnull_onto(0);
 	devnull_onto(1);
 	mon_wait_children(m, mn[0], sl[0]);

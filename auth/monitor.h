@@ -9,6 +9,7 @@
 #define LB_AUTH_MONITOR_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "common/config.h"
 #include "common/io.h"
@@ -26,6 +27,8 @@ struct net_ctx {
 	int		 loopback;	/* client is on 127.0.0.0/8 or ::1 */
 	int		 monfd;		/* channel to the monitor */
 	int		 sessfd;	/* relay end towards the session */
+	time_t		 start;		/* of the connection */
+	unsigned	 ncmds;		/* commands before login */
 };
 
 /* What the session child's protocol code works with, once confined. */
@@ -61,6 +64,11 @@ void	monitor_main(const struct proto *, int argc, char **argv)
 
 /* --- For the network child's protocol code --------------------------- */
 
+/* Call once per command before login: -1 when the client has used up
+ * its pre-login budget (LB_PRELOGIN_CMDS_MAX commands or
+ * LB_PRELOGIN_TOTAL_SEC seconds, whatever the idle timeout says); the
+ * caller then says goodbye and ends the connection. */
+int	net_command(struct net_ctx *);
 /* May a password be sent on this connection now (TLS, or plaintext_auth
  * allows it from this address)? */
 int	net_plaintext_ok(const struct net_ctx *);

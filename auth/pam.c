@@ -124,6 +124,8 @@ auth_pam_login(const char *service, const char *confdir, const char *user,
 	explicit_bzero(a->pass, strlen(a->pass));
 	free(a->pass);
 	a->pass = NULL;
+	/* Modules keep the password as PAM_AUTHTOK; we need it no more. */
+	(void)pam_set_item(a->pamh, PAM_AUTHTOK, NULL);
 	if (rc != PAM_SUCCESS)
 		goto fail;
 	/* Expired or locked accounts are refused here. */

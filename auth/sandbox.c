@@ -77,6 +77,11 @@ static const char *const sb_common[] = {
 						 * sizes its buffer by RAM */
 };
 
+/* The network child: the TLS relay tells the session the client left. */
+static const char *const sb_net[] = {
+	"shutdown",
+};
+
 /* The session child: its Maildir (the chroot) and nothing else. */
 static const char *const sb_session[] = {
 	"openat", "open",			/* messages, UID list */
@@ -126,6 +131,9 @@ sandbox_apply(enum sandbox_role role, char *err, size_t errlen)
 	}
 	if (sb_add(ctx, sb_common, sizeof(sb_common) / sizeof(sb_common[0]),
 	    err, errlen) == -1)
+		goto fail;
+	if (role == SANDBOX_NET && sb_add(ctx, sb_net,
+	    sizeof(sb_net) / sizeof(sb_net[0]), err, errlen) == -1)
 		goto fail;
 	if (role != SANDBOX_NET && sb_add(ctx, sb_session,
 	    sizeof(sb_session) / sizeof(sb_session[0]), err, errlen) == -1)

@@ -39,9 +39,16 @@ buf_reserve(struct buf *b, size_t n)
 		ncap = ncap > BUF_HARD_MAX / 2 ? need : ncap * 2;
 	if (ncap > b->max + 1)
 		ncap = b->max + 1;
-	if ((np = realloc(b->p, ncap)) == NULL) {
+	/* Not realloc(): the old block may hold a password, and realloc
+	 * would free it unwiped. */
+	if ((np = malloc(ncap)) == NULL) {
 		errno = ENOMEM;
 		return -1;
+	}
+	if (b->p != NULL) {
+		memcpy(np, b->p, b->len);
+		explicit_bzero(b->p, b->cap);
+		free(b->p);
 	}
 	b->p = np;
 	b->cap = ncap;

@@ -93,6 +93,8 @@ chan_send(int fd, int type, const struct msg *m)
 	do
 		n = write(fd, frame, m->b.len + 1);
 	while (n == -1 && errno == EINTR);
+	/* Frames carry passwords: leave no copy on the stack. */
+	explicit_bzero(frame, m->b.len + 1);
 	if (n != (ssize_t)(m->b.len + 1))
 		return -1;
 	return 0;
@@ -118,7 +120,7 @@ chan_recv(int fd, int *type, struct msg *m)
 		return -1;
 	}
 	*type = frame[0];
-	if (buf_append(&m->b, frame + 1, (size_t)n - 1) == -1)
-		return -1;
-	return 1;
+	n = buf_append(&m->b, frame + 1, (size_t)n - 1) == -1 ? -1 : 1;
+	explicit_bzero(frame, sizeof(frame));
+	return (int)n;
 }

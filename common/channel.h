@@ -19,7 +19,9 @@ enum chan_type {
 	CHAN_AUTH,		/* net -> monitor: str user, str pass */
 	CHAN_VERDICT,		/* monitor -> net: u32 verdict, str message */
 	CHAN_HANDOFF,		/* net -> monitor: u32 tls, str tag, str leftover */
-	CHAN_STATS,		/* session -> monitor: str summary line */
+	CHAN_START,		/* monitor -> session: u32 tls, str tag,
+				 * str leftover, str user, u32 uid, u32 gid,
+				 * str home */
 	CHAN_TLSINFO,		/* net -> monitor: str protocol/cipher */
 };
 

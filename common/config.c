@@ -83,6 +83,7 @@ config_defaults(struct config *c, const char *prog)
 	c->prelogin_timeout = LB_PRELOGIN_IDLE_SEC;
 	/* RFC 1939 sec. 3: >= 10 minutes; RFC 3501 sec. 5.4: >= 30. */
 	c->idle_timeout = imap ? 1800 : LB_POP3_IDLE_SEC;
+	c->idle_min = c->idle_timeout;
 	c->pop3_mark_seen = 1;
 	c->session_memory_mb = 512;
 	/* The names Thunderbird, K-9 and Apple Mail use when a server does
@@ -213,6 +214,12 @@ config_parse(struct config *c, const char *name, const char *text,
 		if (set_value(c, &keys[i], v, why, sizeof(why)) == -1) {
 			(void)snprintf(err, errlen, "%s:%lu: %s: %s", name,
 			    lineno, k, why);
+			return -1;
+		}
+		if (c->idle_timeout < c->idle_min) {
+			(void)snprintf(err, errlen, "%s:%lu: idle_timeout: at "
+			    "least %lu seconds (RFC 1939 sec. 3, RFC 3501 sec. "
+			    "5.4)", name, lineno, c->idle_min);
 			return -1;
 		}
 	}

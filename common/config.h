@@ -34,6 +34,7 @@ struct config {
 	unsigned long login_fail_delay;	/* seconds; grows with each failure */
 	unsigned long prelogin_timeout;	/* seconds */
 	unsigned long idle_timeout;	/* seconds, after login */
+	unsigned long idle_min;		/* the RFC's minimum for it (not a key) */
 	int	pop3_mark_seen;		/* RETR sets \Seen */
 	unsigned long session_memory_mb; /* RLIMIT_DATA of the session */
 	/* SPECIAL-USE folders (RFC 6154), UTF-8 names ("" = none). */

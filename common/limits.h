@@ -27,12 +27,19 @@
 /* Idle time before login: RFC 1939 sec. 3 requires >= 10 min after login
  * only; before login we are stricter to shed idle scanners. */
 #define LB_PRELOGIN_IDLE_SEC	60
+/* Before login a client gets this many commands and this much time in
+ * all, however busy it keeps the idle timer (slow-drip clients would
+ * otherwise hold a root monitor and a network child forever). */
+#define LB_PRELOGIN_CMDS_MAX	100
+#define LB_PRELOGIN_TOTAL_SEC	300
 /* POP3 autologout timer, RFC 1939 sec. 3: at least 10 minutes. */
 #define LB_POP3_IDLE_SEC	600
 /* A client that does not read its output for this long is dropped. */
 #define LB_WRITE_TIMEOUT_SEC	120
 /* One framed message between processes (auth/monitor channel). */
-#define LB_CHAN_MSG_MAX		(LB_INBUF_MAX + 1024)
+#define LB_CHAN_MSG_MAX		(LB_INBUF_MAX + 4096)
+/* Lines a confined child may log per connection (a flood is cut). */
+#define LB_CHILD_LOG_MAX	10000
 /* Log lines: untrusted text is escaped and cut at this length. */
 #define LB_LOG_LINE_MAX		1024
 
@@ -174,6 +181,8 @@
 _Static_assert(LB_POP3_LINE_MAX <= LB_INBUF_MAX, "a POP3 line must fit the input buffer");
 _Static_assert(LB_IMAP_LINE_MAX <= LB_INBUF_MAX, "an IMAP line must fit the input buffer");
 _Static_assert(LB_INBUF_MAX + 64 <= LB_CHAN_MSG_MAX, "leftover input must fit one channel message");
+_Static_assert(LB_INBUF_MAX + LB_TAG_MAX + LB_USER_MAX + LB_MAILDIR_PATH_MAX + 64 <= LB_CHAN_MSG_MAX,
+    "the session start message (leftover, tag, user, home) must fit one channel message");
 _Static_assert(LB_MAILDIRSIZE_RECALC <= LB_MAILDIRSIZE_MAX, "maildirsize is read whole before the recalculation test");
 _Static_assert(LB_FOLDER_KEYWORDS_MAX <= 64, "keywords are a uint64_t mask");
 _Static_assert(LB_UNIQUE_HOST_MAX + 128 <= LB_MAILDIR_NAME_MAX, "a unique name plus S=, W= and flags must fit NAME_MAX");

@@ -85,7 +85,8 @@ log_vmsg(int prio, const char *fmt, va_list ap, const char *suffix)
 	int saved = errno;
 
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
-	if (log_rolename[0] != '\0')
+	/* Over a channel the monitor names the role itself. */
+	if (log_rolename[0] != '\0' && log_chan == -1)
 		(void)snprintf(line, sizeof(line), "%s: %s%s%s", log_rolename,
 		    text, suffix ? ": " : "", suffix ? suffix : "");
 	else

@@ -39,6 +39,7 @@
 
 struct tls_ctx {
 	SSL_CTX		*ctx;
+	char		 alpn[16];	/* "imap" or "pop3" (RFC 7301 ids) */
 	unsigned char	 tk[TICKET_KEY_LEN];
 	int		 have_tk;
 };
@@ -168,9 +169,33 @@ tls_ticket_cb(SSL *s, unsigned char *name, unsigned char *iv,
 }
 #endif
 
+/* RFC 7301: select our protocol if offered; refuse any other list. */
+static int
+tls_alpn_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	struct tls_ctx *t = arg;
+	size_t ours = strlen(t->alpn);
+	unsigned int i = 0, l;
+
+	(void)s;
+	while (i < inlen) {
+		l = in[i];
+		if (l == 0 || i + 1 + l > inlen)
+			break;
+		if (l == ours && memcmp(in + i + 1, t->alpn, l) == 0) {
+			*out = in + i + 1;
+			*outlen = (unsigned char)l;
+			return SSL_TLSEXT_ERR_OK;
+		}
+		i += 1 + l;
+	}
+	return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
 int
-tls_ctx_new(struct tls_ctx **tp, const struct config *c, char *err,
-    size_t errlen)
+tls_ctx_new(struct tls_ctx **tp, const struct config *c, const char *alpn,
+    char *err, size_t errlen)
 {
 	struct tls_ctx *t;
 	unsigned char warm[32];
@@ -197,7 +222,16 @@ tls_ctx_new(struct tls_ctx **tp, const struct config *c, char *err,
 		goto fail;
 	}
 	SSL_CTX_set_options(t->ctx, SSL_OP_NO_COMPRESSION |
-	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+#ifdef SSL_OP_NO_RENEGOTIATION
+	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION);
+#elif defined(SSL_OP_NO_CLIENT_RENEGOTIATION)
+	SSL_CTX_set_options(t->ctx, SSL_OP_NO_CLIENT_RENEGOTIATION);	/* LibreSSL */
+#endif
+	/* ALPACA (cross-protocol attacks): a client that names an
+	 * application protocol must name ours. */
+	(void)snprintf(t->alpn, sizeof(t->alpn), "%s", alpn);
+	SSL_CTX_set_alpn_select_cb(t->ctx, tls_alpn_cb, t);
 	SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (SSL_CTX_use_certificate_chain_file(t->ctx, c->tls_cert) != 1) {

@@ -19,9 +19,11 @@ struct tls_conn;
  * sandbox), build a server context: TLS >= c->tls_min_version, the chain
  * and key from the config (the key and ticket key files must be root's and
  * unreadable by others), session tickets from c->tls_ticket_key if set.
+ * alpn is our RFC 7301 protocol id ("imap", "pop3"): a client that offers
+ * ALPN without it is refused (ALPACA).
  * 0, or -1 with a message in err. */
-int	tls_ctx_new(struct tls_ctx **, const struct config *c, char *err,
-	    size_t errlen);
+int	tls_ctx_new(struct tls_ctx **, const struct config *c,
+	    const char *alpn, char *err, size_t errlen);
 void	tls_ctx_free(struct tls_ctx **);
 
 /* Handshake on rfd/wfd (non-blocking fds), giving up after timeout_sec.

@@ -84,7 +84,7 @@ struct imap_session {
 	struct seqset	*saved;		/* SEARCHRES "$" (RFC 5182) */
 
 	/* The tagged answer being prepared by the handler. */
-	char		 code[256];	/* response code, without brackets */
+	char		 code[16384];	/* response code, without brackets (COPYUID sets can be long) */
 	char		 text[512];
 	struct buf	 scratch;	/* per-command scratch, reset by the core */
 

@@ -58,7 +58,6 @@ pop3_parse(char *line, size_t len, struct pop3_cmd *cmd)
 		if (cmd->argc < 100)
 			cmd->argc++;
 	}
-	*end = '\0';
 	return 0;
 }
 

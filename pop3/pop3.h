@@ -24,8 +24,8 @@ struct pop3_cmd {
 };
 
 /* Parse one command line (line end already removed).  Arguments are
- * (pointer, length) pairs into the line, which is left intact except for a
- * NUL written at line[len] (where the line end was).  RFC 1939 sec. 3: a keyword of
+ * (pointer, length) pairs into the line, which is left intact (the
+ * caller's buffer still holds the line end and what follows).  RFC 1939 sec. 3: a keyword of
  * 3 or 4 printable characters, arguments separated by single spaces, each
  * up to 40 characters; we accept runs of spaces and refuse NUL and control
  * characters.  0, or -1 for a malformed line. */

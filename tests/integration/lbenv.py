@@ -306,6 +306,27 @@ def status(pid):
     return d
 
 
+_bindir = None
+
+
+def public_exe(name):
+    """A copy of program name that any user may run.  The tree itself may
+    sit in a directory only root can enter (a clone under /root); tests
+    that run programs as other users use this copy."""
+    global _bindir
+    if not os.path.exists(os.path.join(ROOT, name)):
+        return os.path.join(ROOT, name)
+    if _bindir is None:
+        _bindir = tempfile.mkdtemp(prefix="lbbin.")
+        os.chmod(_bindir, 0o755)
+        atexit.register(shutil.rmtree, _bindir, True)
+    dst = os.path.join(_bindir, name)
+    if not os.path.exists(dst):
+        shutil.copy2(os.path.join(ROOT, name), dst)
+        os.chmod(dst, 0o755)
+    return dst
+
+
 def user_uid(name):
     return pwd.getpwnam(name).pw_uid
 

@@ -11,12 +11,29 @@ import time
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import lbenv  # noqa: E402
+
 PROG = os.path.join(ROOT, "maildir-deliver")
+if os.geteuid() == 0:
+    # Delivered as other users: a copy outside a possibly private tree.
+    PROG = lbenv.public_exe("maildir-deliver")
 IS_ROOT = os.geteuid() == 0
 TEST_USER = "lbtestdlv"
 
 # sysexits.h
 EX_USAGE, EX_DATAERR, EX_NOUSER, EX_TEMPFAIL, EX_NOPERM, EX_CONFIG = 64, 65, 67, 75, 77, 78
+
+
+# maildir-deliver refuses to write mail with root's ids, so as root the
+# tests deliver as "nobody" into a home directory that nobody owns.
+NOBODY = 65534
+
+
+def as_nobody():
+    if IS_ROOT:
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
 
 
 def listdir(path):
@@ -30,6 +47,8 @@ class DeliverBase(unittest.TestCase):
     def setUp(self):
         self.assertTrue(os.access(PROG, os.X_OK), "build ./maildir-deliver first (make)")
         self.home = tempfile.mkdtemp(prefix="lbdeliver.")
+        if IS_ROOT:
+            os.chown(self.home, NOBODY, NOBODY)
         self.md = os.path.join(self.home, "Maildir")
 
     def tearDown(self):
@@ -37,6 +56,8 @@ class DeliverBase(unittest.TestCase):
 
     def run_deliver(self, data, *args, env_home=None, **kw):
         env = dict(os.environ, HOME=env_home or self.home)
+        if "-d" not in args:
+            kw.setdefault("preexec_fn", as_nobody)
         p = subprocess.run([PROG] + list(args), input=data, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=60, **kw)
@@ -71,7 +92,8 @@ class TestDeliver(DeliverBase):
             body = (b"Subject: message %d\r\n\r\n" % i) + (b"line %d of the body\r\n" % i) * (i * 7 + 1)
             want.add(body.replace(b"\r\n", b"\n"))
             p = subprocess.Popen([PROG], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, env=env)
+                                 stderr=subprocess.PIPE, env=env,
+                                 preexec_fn=as_nobody)
             procs.append((p, body))
         for p, body in procs:
             p.stdin.write(body)
@@ -89,7 +111,8 @@ class TestDeliver(DeliverBase):
     def test_kill_midway_leaves_nothing_in_new(self):
         env = dict(os.environ, HOME=self.home)
         p = subprocess.Popen([PROG], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, env=env)
+                             stderr=subprocess.DEVNULL, env=env,
+                             preexec_fn=as_nobody)
         p.stdin.write(b"Subject: slow\n\nfirst part of the body\n" * 100)
         p.stdin.flush()
         # Wait until the tmp/ file exists: it is blocked reading stdin now.
@@ -163,6 +186,10 @@ class TestDeliver(DeliverBase):
             os.mkdir(os.path.join(self.md, sub), 0o700)
         with open(os.path.join(self.md, "maildirsize"), "w") as f:
             f.write("100S\n90 1\n")
+        if IS_ROOT:
+            for dp, dns, fns in os.walk(self.md):
+                for x in [dp] + [os.path.join(dp, n) for n in fns]:
+                    os.chown(x, NOBODY, NOBODY)
         big = b"Subject: big\n\n" + b"x" * 50 + b"\n"
         rc, err = self.run_deliver(big)
         self.assertEqual(rc, EX_TEMPFAIL, err)
@@ -180,7 +207,8 @@ class TestDeliver(DeliverBase):
         limit = 256 * 1024 * 1024
         env = dict(os.environ, HOME=self.home)
         p = subprocess.Popen([PROG], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, env=env)
+                             stderr=subprocess.PIPE, env=env,
+                                 preexec_fn=as_nobody)
         chunk = b"y" * 1023 + b"\n"
         sent = 0
         try:
@@ -219,8 +247,8 @@ class TestDeliverRoot(DeliverBase):
     def test_full_file_system(self):
         mnt = os.path.join(self.home, "small")
         os.mkdir(mnt)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", mnt],
-                       check=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700,uid=%d,gid=%d"
+                        % (NOBODY, NOBODY), "tmpfs", mnt], check=True)
         try:
             msg = b"Subject: big\n\n" + (b"z" * 199 + b"\n") * 1000   # 200 kB > 64 kB
             rc, err = self.run_deliver(msg, env_home=mnt)
@@ -233,6 +261,13 @@ class TestDeliverRoot(DeliverBase):
             self.assertEqual(rc, 0, err)
         finally:
             subprocess.run(["umount", mnt], check=True)
+
+    def test_never_as_root(self):
+        rc, err = self.run_deliver(b"Subject: x\n\nx\n", "-d", "root")
+        self.assertEqual(rc, EX_NOPERM, err)
+        rc, err = self.run_deliver(b"Subject: x\n\nx\n", preexec_fn=None)
+        self.assertEqual(rc, EX_NOPERM, err)
+        self.assertEqual(listdir(os.path.join(self.md, "new")), [])
 
     def test_d_user_drops_privileges(self):
         rc, err = self.run_deliver(b"Subject: for you\n\nhello\n", "-d", TEST_USER,

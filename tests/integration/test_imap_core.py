@@ -155,6 +155,20 @@ class ImapCoreTest(unittest.TestCase):
         self.assertEqual(m.select("INBOX")[0], "OK")
         m.logout()
 
+    def test_alpn_other_protocol_refused(self):
+        """ALPACA: a TLS client that asks for another protocol (HTTP) is
+        refused; one that asks for imap, or for nothing, is served."""
+        c = ctx()
+        c.set_alpn_protocols(["http/1.1"])
+        with self.assertRaises(ssl.SSLError):
+            c.wrap_socket(socket.create_connection(("127.0.0.1", self.sport), timeout=20))
+        c = ctx()
+        c.set_alpn_protocols(["http/1.1", "imap"])
+        t = c.wrap_socket(socket.create_connection(("127.0.0.1", self.sport), timeout=20))
+        self.assertEqual(t.selected_alpn_protocol(), "imap")
+        self.assertTrue(t.recv(100).startswith(b"* OK"))
+        t.close()
+
     def test_starttls_injection_discarded(self):
         r = Raw(self.port)
         r.line()
@@ -297,7 +311,7 @@ class ImapCoreTest(unittest.TestCase):
 
     # --- PREAUTH --------------------------------------------------------
     def test_preauth_over_a_pipe(self):
-        cmd = "runuser -u lbalice -- %s -f %s" % (os.path.join(ROOT, "imapd"), self.env.conf)
+        cmd = "runuser -u lbalice -- %s -f %s" % (lbenv.public_exe("imapd"), self.env.conf)
         m = imaplib.IMAP4_stream(cmd)
         self.assertTrue(m.welcome.startswith(b"* PREAUTH [CAPABILITY"), m.welcome)
         self.assertEqual(m.select("INBOX"), ("OK", [b"2"]))

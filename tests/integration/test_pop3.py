@@ -331,6 +331,31 @@ class Pop3Test(unittest.TestCase):
         self.assertEqual(len(p.uidl()[1]), 4)
         p.quit()
 
+    def test_tls_relay_heavy_pipelining(self):
+        """Many pipelined commands with large output over TLS: the relay
+        must keep both directions moving (it once deadlocked)."""
+        import threading
+        self.env.reset_maildir("lbalice", [b"Subject: s\n\nsmall\n"])
+        t = ctx().wrap_socket(socket.create_connection(("127.0.0.1", self.sport), timeout=60))
+        f = t.makefile("rb")
+        f.readline()
+        t.sendall(b"USER lbalice\r\nPASS %s\r\n" % lbenv.PASSWORD.encode())
+        f.readline()
+        self.assertTrue(f.readline().startswith(b"+OK"))
+        n = 20000
+        writer = threading.Thread(target=lambda: t.sendall(b"RETR 1\r\n" * n + b"QUIT\r\n"))
+        writer.start()
+        got = 0
+        while True:
+            ln = f.readline()
+            if ln == b"" or ln.startswith(b"+OK letterbox POP3 server signing off"):
+                break
+            if ln.startswith(b"+OK ") and ln.endswith(b"octets\r\n"):
+                got += 1
+        writer.join(60)
+        t.close()
+        self.assertEqual(got, n)
+
     def test_stls_injection_discarded(self):
         r = Raw(self.port)
         r.line()

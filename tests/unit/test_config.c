@@ -74,6 +74,19 @@ TEST(errors_name_file_and_line)
 	CHECK(strstr(err, "NUL") != NULL);
 }
 
+TEST(idle_timeout_minimum)
+{
+	struct config c;
+	char err[256];
+
+	CHECK(parse(&c, "idle_timeout = 599\n", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "at least 600") != NULL);
+	CHECK(parse(&c, "idle_timeout = 600\n", err, sizeof(err)) == 0);
+	config_defaults(&c, "imapd");
+	CHECK(config_parse(&c, "t", "idle_timeout = 900\n", 19, err,
+	    sizeof(err)) == -1);
+}
+
 TEST(value_too_long)
 {
 	struct config c;

@@ -525,8 +525,8 @@ TEST(copyuid_long)
 	size_t len;
 	int i;
 
-	/* Every other message: a COPYUID too long for the tagged line's
-	 * response code comes in an untagged OK instead. */
+	/* Every other message: a long COPYUID still rides on the tagged
+	 * line (the untagged fallback is for sets beyond the code buffer). */
 	fx_init(&x, 200, 0);
 	len = (size_t)snprintf(cmd, sizeof(cmd), "a COPY ");
 	for (i = 1; i <= 200; i += 2)
@@ -534,9 +534,8 @@ TEST(copyuid_long)
 		    i > 1 ? "," : "", i);
 	(void)snprintf(cmd + len, sizeof(cmd) - len, " Archive");
 	p = (char *)run(&x, cmd);
-	CHECK(strncmp(p, "* OK [COPYUID ", 14) == 0);
-	CHECK(strstr(p, ",199 1:100] Copied\r\n") != NULL);
-	CHECK(strstr(p, "\r\na OK Copy completed\r\n") != NULL);
+	CHECK(strncmp(p, "a OK [COPYUID ", 14) == 0);
+	CHECK(strstr(p, ",199 1:100] Copy completed\r\n") != NULL);
 	CHECK(count_dir(x.rootfd, ".Archive/cur") == 100);
 	fx_free(&x);
 }
