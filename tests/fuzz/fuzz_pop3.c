@@ -7,9 +7,10 @@
  * Input: byte 0 picks TOP mode and its line count, byte 1 a split point,
  * the rest is a command line and a message body.  Checked beyond "no
  * crash":
- *  - the parser's results point into the line, keywords are 3-4 upper-case
- *    letters, arguments hold no space and are exactly the space-separated
- *    words of the line;
+ *  - the parser's results point into the line, which it leaves intact
+ *    (the caller's buffer goes on with the line end), keywords are 3-4
+ *    upper-case letters, arguments hold no space and are exactly the
+ *    space-separated words of the line;
  *  - stuffing gives the same bytes however the input is split, every LF is
  *    preceded by CR, and removing the stuffed dots gives back the input
  *    with bare LF turned into CRLF (for TOP: a prefix of it, cut at a line
@@ -45,8 +46,9 @@ check_parse(const uint8_t *d, size_t n)
 		return;
 	if (n > 0)
 		memcpy(line, d, n);
+	line[n] = '\r';	/* the caller's line end: must stay */
 	if (pop3_parse(line, n, &cmd) == 0) {
-		ASSERT(line[n] == '\0');
+		ASSERT(line[n] == '\r');
 		k = (int)strlen(cmd.name);
 		ASSERT(k == 3 || k == 4);
 		ASSERT(memcmp(line, d, n) == 0);
