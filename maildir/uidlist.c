@@ -607,60 +607,86 @@ out:
 int
 md_ul_lock(int folderfd)
 {
-	char text[64 + LB_UNIQUE_HOST_MAX];
+	char text[64 + LB_UNIQUE_HOST_MAX], uniq[LB_MAILDIR_NAME_MAX + 1];
+	char tmpname[LB_MAILDIR_NAME_MAX + 1];
 	struct stat st;
 	int64_t deadline = mono_ms() + (int64_t)lock_wait_sec * 1000;
 	unsigned tries = 0;
 	struct flock fl;
-	int fd, n;
+	int fd, n, err;
 
-	for (;;) {
-		fd = openat(folderfd, MD_UIDLIST_LOCK, O_RDWR | O_CREAT |
-		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd != -1)
-			break;
-		if (errno != EEXIST)
-			return md_errno();
-		if (fstatat(folderfd, MD_UIDLIST_LOCK, &st,
-		    AT_SYMLINK_NOFOLLOW) == -1) {
-			if (errno == ENOENT)
-				continue;	/* just released: retry now */
-			return md_errno();
-		}
-		if (md_now_ns() - st_mtime_ns(&st) >
-		    (int64_t)lock_stale_sec * 1000000000 ||
-		    holder_dead(folderfd, &st)) {
-			break_stale(folderfd, &st);
-			continue;
-		}
-		if (mono_ms() >= deadline)
-			return MD_ERR_LOCKED;
-		/* Back off 5..40 ms, a little longer with each try. */
-		md_sleep_ms(5 + (int)(tries < 7 ? tries * 5 : 35));
-		tries++;
-	}
-	if (fstat(fd, &st) == -1) {
-		(void)close(fd);
-		(void)unlinkat(folderfd, MD_UIDLIST_LOCK, 0);
+	/* The lock is made complete in tmp/ -- OFD lock taken, then the
+	 * text that tells waiters to look at it (holder_dead()) -- and
+	 * link(2)ed into place, so that no instant shows a lock file without
+	 * both: a holder killed between O_EXCL and a write would otherwise
+	 * leave an empty lock that blocks the folder for the stale age.
+	 * Without the OFD lock (a file system that refuses it) no text is
+	 * written, and waiters then wait for the stale age. */
+	if (md_unique_new(uniq, sizeof(uniq)) == -1 ||
+	    snprintf(tmpname, sizeof(tmpname), "tmp/%s.lock", uniq) >=
+	    (int)sizeof(tmpname))
 		return MD_ERR_IO;
-	}
-	lock_dev = st.st_dev;
-	lock_ino = st.st_ino;
-	lock_held = 1;
-	/* The OFD lock first, then the text that tells waiters to look at
-	 * it (holder_dead()).  Without the OFD lock (a file system that
-	 * refuses it) write nothing: waiters then wait for the stale age. */
+	fd = openat(folderfd, tmpname, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return md_errno();
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(fd, F_OFD_SETLK, &fl) == 0) {
 		n = snprintf(text, sizeof(text), "%ld %s\n", (long)getpid(),
 		    md_hostname());
-		if (n > 0 && (size_t)n < sizeof(text))
-			(void)md_write_all(fd, text, (size_t)n);
+		if (n > 0 && (size_t)n < sizeof(text) &&
+		    md_write_all(fd, text, (size_t)n) == -1) {
+			err = md_errno();
+			goto fail;
+		}
 	}
+	if (fstat(fd, &st) == -1) {
+		err = MD_ERR_IO;
+		goto fail;
+	}
+	lock_dev = st.st_dev;
+	lock_ino = st.st_ino;
+	for (;;) {
+		if (linkat(folderfd, tmpname, folderfd, MD_UIDLIST_LOCK,
+		    0) == 0)
+			break;
+		if (errno != EEXIST) {
+			err = md_errno();
+			goto fail;
+		}
+		if (fstatat(folderfd, MD_UIDLIST_LOCK, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno == ENOENT)
+				continue;	/* just released: retry now */
+			err = md_errno();
+			goto fail;
+		}
+		if (st.st_dev == lock_dev && st.st_ino == lock_ino)
+			break;		/* NFS: link(2) worked, reply lost */
+		if (md_now_ns() - st_mtime_ns(&st) >
+		    (int64_t)lock_stale_sec * 1000000000 ||
+		    holder_dead(folderfd, &st)) {
+			break_stale(folderfd, &st);
+			continue;
+		}
+		if (mono_ms() >= deadline) {
+			err = MD_ERR_LOCKED;
+			goto fail;
+		}
+		/* Back off 5..40 ms, a little longer with each try. */
+		md_sleep_ms(5 + (int)(tries < 7 ? tries * 5 : 35));
+		tries++;
+	}
+	(void)unlinkat(folderfd, tmpname, 0);
+	lock_held = 1;
 	lock_fd = fd;
 	return MD_OK;
+fail:
+	(void)unlinkat(folderfd, tmpname, 0);
+	(void)close(fd);
+	return err;
 }
 
 /* Refresh the lock's mtime so that long work does not look stale. */

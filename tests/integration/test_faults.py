@@ -203,6 +203,7 @@ class CrashTest(unittest.TestCase):
         r = self.session()
         self.assertTrue(r.cmd(b"C", b"CREATE Work")[-1].startswith(b"C OK"))
         self.assertTrue(r.cmd(b"S", b"SELECT Work")[-1].startswith(b"S OK"))
+        self.assertTrue(r.cmd(b"S", b"SELECT INBOX")[-1].startswith(b"S OK"))
         r.cmd(b"Z", b"LOGOUT")
         r.close()
         wait_gone(self.user)
@@ -240,7 +241,7 @@ class CrashTest(unittest.TestCase):
         pids = session_pids(self.user)
         self.assertEqual(len(pids), 1, pids)
         r.send(data)
-        time.sleep(self.rnd.uniform(0, 0.03))
+        time.sleep(0.03 * self.rnd.random() ** 2)   # 0-30 ms, mostly short
         try:
             os.kill(pids[0], signal.SIGKILL)
         except ProcessLookupError:
@@ -367,7 +368,7 @@ class CrashTest(unittest.TestCase):
             p.stdin.close()
         except BrokenPipeError:
             pass
-        time.sleep(self.rnd.uniform(0, 0.03))
+        time.sleep(0.03 * self.rnd.random() ** 2)   # 0-30 ms, mostly short
         p.send_signal(signal.SIGKILL)
         ok = p.wait() == 0
 
@@ -408,7 +409,11 @@ class CrashTest(unittest.TestCase):
             out = r.cmd(b"T", b"STATUS %s (MESSAGES UIDNEXT UIDVALIDITY)" % name.encode())
             self.assertTrue(out[-1].startswith(b"T OK"), out)
             out = r.cmd(b"S", b"SELECT %s" % name.encode())
-            self.assertTrue(out[-1].startswith(b"S OK"), out)
+            if not out[-1].startswith(b"S OK"):
+                log = lbenv.syslog_text() or ""
+                self.fail("SELECT %s: %r\n%s\n%s" % (name, out, "\n".join(log.splitlines()[-15:]),
+                                                     subprocess.run(["ls", "-laR", self.md],
+                                                                    stdout=subprocess.PIPE).stdout.decode()))
             ex = [int(ln.split()[1]) for ln in out if ln.endswith(b" EXISTS\r\n")]
             self.assertEqual(ex, [sum(state[name].values())], (name, out))
         self.assertTrue(r.cmd(b"N", b"NOOP")[-1].startswith(b"N OK"))
