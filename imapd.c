@@ -80,7 +80,7 @@ pre_line(struct pre *pr, const char **line)
 			if (io_flush(&pr->n->io) == -1)
 				return -1;
 			rc = io_fill(&pr->n->io,
-			    (int)pr->n->conf->prelogin_timeout);
+			    net_read_timeout(pr->n));
 			if (rc != IO_OK)
 				return -1;
 		}
@@ -299,7 +299,7 @@ imap_prelogin(struct net_ctx *n)
 		if (n->io.in.len == 0) {
 			if (io_flush(&n->io) == -1)
 				break;
-			rc = io_fill(&n->io, (int)n->conf->prelogin_timeout);
+			rc = io_fill(&n->io, net_read_timeout(n));
 			if (rc == IO_TIMEOUT) {
 				io_puts(&n->io, "* BYE Autologout; idle for "
 				    "too long\r\n");

@@ -140,7 +140,7 @@ pop3_auth(struct net_ctx *n, struct pop3_cmd *cmd)
 	} else {
 		buf_consume(&n->io.in, linelen);
 		io_puts(&n->io, "+ \r\n");
-		if ((len = pop3_readline(&n->io, (int)n->conf->prelogin_timeout,
+		if ((len = pop3_readline(&n->io, net_read_timeout(n),
 		    &line)) < 0)
 			return -1;
 		linelen = io_line(&n->io);
@@ -173,7 +173,7 @@ pop3_prelogin(struct net_ctx *n)
 
 	io_puts(&n->io, GREETING);
 	for (;;) {
-		if ((len = pop3_readline(&n->io, (int)n->conf->prelogin_timeout,
+		if ((len = pop3_readline(&n->io, net_read_timeout(n),
 		    &line)) < 0)
 			return;
 		if (net_command(n) == -1) {

@@ -269,6 +269,7 @@ net_child(struct mon *m, int chan, int relay)
 		fatalx("unpriv_user '%s' does not exist (make install creates "
 		    "it)", m->conf.unpriv_user);
 	io_init(&n.io, 0, 1, LB_INBUF_MAX);
+	n.io.write_timeout = (int)m->conf.write_timeout;
 	/* The relay end is non-blocking too; fcntl(2) is not in the
 	 * network child's filter, so set it now. */
 	if ((fl = fcntl(FD_RELAY, F_GETFL)) == -1 ||
@@ -310,12 +311,24 @@ int
 net_command(struct net_ctx *n)
 {
 	if (++n->ncmds > LB_PRELOGIN_CMDS_MAX ||
-	    time(NULL) - n->start > LB_PRELOGIN_TOTAL_SEC) {
+	    time(NULL) - n->start > (time_t)n->conf->prelogin_total) {
 		log_notice("pre-login budget used up: rip=%s commands=%u",
 		    n->rip, n->ncmds);
 		return -1;
 	}
 	return 0;
+}
+
+int
+net_read_timeout(const struct net_ctx *n)
+{
+	time_t left = n->start + (time_t)n->conf->prelogin_total - time(NULL);
+
+	if (left <= 0)
+		return 0;
+	if ((unsigned long)left < n->conf->prelogin_timeout)
+		return (int)left;
+	return (int)n->conf->prelogin_timeout;
 }
 
 int
@@ -603,6 +616,7 @@ session_child(struct mon *m, int logfd, int relay)
 		close(FD_RELAY);
 		io_init(&io, 0, 1, LB_INBUF_MAX);
 	}
+	io.write_timeout = (int)m->conf.write_timeout;
 	if (buf_append(&io.in, left, leftlen) == -1)
 		fatalx("leftover input too large");
 	msg_free(&msg);

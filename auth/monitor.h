@@ -65,10 +65,16 @@ void	monitor_main(const struct proto *, int argc, char **argv)
 /* --- For the network child's protocol code --------------------------- */
 
 /* Call once per command before login: -1 when the client has used up
- * its pre-login budget (LB_PRELOGIN_CMDS_MAX commands or
- * LB_PRELOGIN_TOTAL_SEC seconds, whatever the idle timeout says); the
+ * its pre-login budget (LB_PRELOGIN_CMDS_MAX commands or prelogin_total
+ * seconds, LB_PRELOGIN_TOTAL_SEC by default, whatever the idle timeout
+ * says); the
  * caller then says goodbye and ends the connection. */
 int	net_command(struct net_ctx *);
+/* Seconds to wait for client bytes before login: the idle timeout, cut
+ * to what is left of the prelogin_total budget (0 once it is used up), so
+ * that a client dripping one byte at a time into a never-finished line is
+ * bounded too. */
+int	net_read_timeout(const struct net_ctx *);
 /* May a password be sent on this connection now (TLS, or plaintext_auth
  * allows it from this address)? */
 int	net_plaintext_ok(const struct net_ctx *);

@@ -46,6 +46,8 @@ static const struct key keys[] = {
 	{ "pam_confdir",	STR(pam_confdir) },
 	{ "login_fail_delay",	UINT(login_fail_delay, 0, 60) },
 	{ "prelogin_timeout",	UINT(prelogin_timeout, 5, 3600) },
+	{ "prelogin_total",	UINT(prelogin_total, 5, 3600) },
+	{ "write_timeout",	UINT(write_timeout, 5, 3600) },
 	{ "idle_timeout",	UINT(idle_timeout, 60, 86400) },
 	{ "pop3_mark_seen",	BOOL(pop3_mark_seen) },
 	{ "session_memory_mb",	UINT(session_memory_mb, 16, 65536) },
@@ -81,6 +83,8 @@ config_defaults(struct config *c, const char *prog)
 	c->plaintext_auth = PT_LOOPBACK;
 	c->login_fail_delay = 2;
 	c->prelogin_timeout = LB_PRELOGIN_IDLE_SEC;
+	c->prelogin_total = LB_PRELOGIN_TOTAL_SEC;
+	c->write_timeout = LB_WRITE_TIMEOUT_SEC;
 	/* RFC 1939 sec. 3: >= 10 minutes; RFC 3501 sec. 5.4: >= 30. */
 	c->idle_timeout = imap ? 1800 : LB_POP3_IDLE_SEC;
 	c->idle_min = c->idle_timeout;

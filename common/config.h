@@ -33,6 +33,8 @@ struct config {
 	char	pam_confdir[LB_CONF_STR]; /* "" = the system's /etc/pam.d */
 	unsigned long login_fail_delay;	/* seconds; grows with each failure */
 	unsigned long prelogin_timeout;	/* seconds */
+	unsigned long prelogin_total;	/* seconds, the whole pre-login phase */
+	unsigned long write_timeout;	/* seconds a client may not read */
 	unsigned long idle_timeout;	/* seconds, after login */
 	unsigned long idle_min;		/* the RFC's minimum for it (not a key) */
 	int	pop3_mark_seen;		/* RETR sets \Seen */

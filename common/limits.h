@@ -31,11 +31,11 @@
  * all, however busy it keeps the idle timer (slow-drip clients would
  * otherwise hold a root monitor and a network child forever). */
 #define LB_PRELOGIN_CMDS_MAX	100
-#define LB_PRELOGIN_TOTAL_SEC	300
+#define LB_PRELOGIN_TOTAL_SEC	300	/* default of prelogin_total */
 /* POP3 autologout timer, RFC 1939 sec. 3: at least 10 minutes. */
 #define LB_POP3_IDLE_SEC	600
 /* A client that does not read its output for this long is dropped. */
-#define LB_WRITE_TIMEOUT_SEC	120
+#define LB_WRITE_TIMEOUT_SEC	120	/* default of write_timeout */
 /* One framed message between processes (auth/monitor channel). */
 #define LB_CHAN_MSG_MAX		(LB_INBUF_MAX + 4096)
 /* Lines a confined child may log per connection (a flood is cut). */

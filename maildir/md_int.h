@@ -54,6 +54,8 @@ int	md_write_all(int fd, const void *, size_t);
 int	md_fsync_dir(int dirfd, const char *path);
 /* Wall clock in nanoseconds since the epoch. */
 int64_t	md_now_ns(void);
+/* The escaped host name set by md_set_hostname() (name.c). */
+const char *md_hostname(void);
 /* Sleep ms milliseconds (poll(2): in the session seccomp list). */
 void	md_sleep_ms(int ms);
 int	md_keyword_valid(const char *name);

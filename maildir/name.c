@@ -135,6 +135,12 @@ md_name_parse(const char *name, struct md_name *out)
 	return 0;
 }
 
+const char *
+md_hostname(void)
+{
+	return md_host;
+}
+
 void
 md_set_hostname(const char *host)
 {

@@ -31,6 +31,16 @@
  * two breakers cannot both remove a fresh lock.  A holder refreshes the
  * mtime during long work (md_ul_lock_touch).  Unlock removes the lock only
  * if it is still ours (same inode).
+ *
+ * A holder killed on this host (SIGKILL, OOM, power loss of a process, not
+ * of the machine) must not block the folder for the whole stale age: the
+ * holder keeps the lock file open with an OFD write lock (fcntl(2)) and
+ * writes "<pid> <host>" into it only after taking that lock.  A waiter that
+ * finds our own host name in the file and no OFD lock on it knows the
+ * holder is gone (the kernel drops the lock with the last descriptor) and
+ * breaks the lock at once.  Another host's lock (NFS without lockd would
+ * not show its fcntl locks here) and an empty file (a holder between
+ * O_EXCL and writing) still wait for the stale age.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +63,7 @@ static int	lock_wait_sec = LB_UIDLIST_LOCK_WAIT_SEC;
 static dev_t	lock_dev;
 static ino_t	lock_ino;
 static int	lock_held;
+static int	lock_fd = -1;	/* open while held: carries the OFD lock */
 
 void
 md_uidlist_set_lock_times(int stale_sec, int wait_sec)
@@ -552,53 +563,130 @@ break_stale(int folderfd, const struct stat *old)
 	(void)unlinkat(folderfd, away, 0);
 }
 
+/* Is the lock file (stat st) left by a dead holder on this host?  See the
+ * comment at the top. */
+static int
+holder_dead(int folderfd, const struct stat *st)
+{
+	char text[64 + LB_UNIQUE_HOST_MAX], want[LB_UNIQUE_HOST_MAX + 3];
+	struct flock fl;
+	struct stat fst;
+	const char *sp;
+	ssize_t n;
+	int fd, dead = 0;
+
+	fd = openat(folderfd, MD_UIDLIST_LOCK, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return 0;
+	if (fstat(fd, &fst) == -1 || fst.st_dev != st->st_dev ||
+	    fst.st_ino != st->st_ino)
+		goto out;
+	if ((n = pread(fd, text, sizeof(text) - 1, 0)) <= 0)
+		goto out;
+	text[n] = '\0';
+	if ((sp = strchr(text, ' ')) == NULL ||
+	    snprintf(want, sizeof(want), " %s\n", md_hostname()) >=
+	    (int)sizeof(want) || strcmp(sp, want) != 0)
+		goto out;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	/* Unlocked, and the name still this file afterwards: a holder that
+	 * let go normally unlinked the name before closing (md_ul_unlock),
+	 * so only a killed holder leaves both. */
+	if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type == F_UNLCK &&
+	    fstatat(folderfd, MD_UIDLIST_LOCK, &fst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fst.st_dev == st->st_dev && fst.st_ino == st->st_ino)
+		dead = 1;
+out:
+	(void)close(fd);
+	return dead;
+}
+
 int
 md_ul_lock(int folderfd)
 {
-	char text[64];
+	char text[64 + LB_UNIQUE_HOST_MAX], uniq[LB_MAILDIR_NAME_MAX + 1];
+	char tmpname[LB_MAILDIR_NAME_MAX + 1];
 	struct stat st;
 	int64_t deadline = mono_ms() + (int64_t)lock_wait_sec * 1000;
 	unsigned tries = 0;
-	int fd, n;
+	struct flock fl;
+	int fd, n, err;
 
+	/* The lock is made complete in tmp/ -- OFD lock taken, then the
+	 * text that tells waiters to look at it (holder_dead()) -- and
+	 * link(2)ed into place, so that no instant shows a lock file without
+	 * both: a holder killed between O_EXCL and a write would otherwise
+	 * leave an empty lock that blocks the folder for the stale age.
+	 * Without the OFD lock (a file system that refuses it) no text is
+	 * written, and waiters then wait for the stale age. */
+	if (md_unique_new(uniq, sizeof(uniq)) == -1 ||
+	    snprintf(tmpname, sizeof(tmpname), "tmp/%s.lock", uniq) >=
+	    (int)sizeof(tmpname))
+		return MD_ERR_IO;
+	fd = openat(folderfd, tmpname, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return md_errno();
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0) {
+		n = snprintf(text, sizeof(text), "%ld %s\n", (long)getpid(),
+		    md_hostname());
+		if (n > 0 && (size_t)n < sizeof(text) &&
+		    md_write_all(fd, text, (size_t)n) == -1) {
+			err = md_errno();
+			goto fail;
+		}
+	}
+	if (fstat(fd, &st) == -1) {
+		err = MD_ERR_IO;
+		goto fail;
+	}
+	lock_dev = st.st_dev;
+	lock_ino = st.st_ino;
 	for (;;) {
-		fd = openat(folderfd, MD_UIDLIST_LOCK, O_WRONLY | O_CREAT |
-		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd != -1)
+		if (linkat(folderfd, tmpname, folderfd, MD_UIDLIST_LOCK,
+		    0) == 0)
 			break;
-		if (errno != EEXIST)
-			return md_errno();
+		if (errno != EEXIST) {
+			err = md_errno();
+			goto fail;
+		}
 		if (fstatat(folderfd, MD_UIDLIST_LOCK, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1) {
 			if (errno == ENOENT)
 				continue;	/* just released: retry now */
-			return md_errno();
+			err = md_errno();
+			goto fail;
 		}
+		if (st.st_dev == lock_dev && st.st_ino == lock_ino)
+			break;		/* NFS: link(2) worked, reply lost */
 		if (md_now_ns() - st_mtime_ns(&st) >
-		    (int64_t)lock_stale_sec * 1000000000) {
+		    (int64_t)lock_stale_sec * 1000000000 ||
+		    holder_dead(folderfd, &st)) {
 			break_stale(folderfd, &st);
 			continue;
 		}
-		if (mono_ms() >= deadline)
-			return MD_ERR_LOCKED;
+		if (mono_ms() >= deadline) {
+			err = MD_ERR_LOCKED;
+			goto fail;
+		}
 		/* Back off 5..40 ms, a little longer with each try. */
 		md_sleep_ms(5 + (int)(tries < 7 ? tries * 5 : 35));
 		tries++;
 	}
-	if (fstat(fd, &st) == -1) {
-		(void)close(fd);
-		(void)unlinkat(folderfd, MD_UIDLIST_LOCK, 0);
-		return MD_ERR_IO;
-	}
-	lock_dev = st.st_dev;
-	lock_ino = st.st_ino;
+	(void)unlinkat(folderfd, tmpname, 0);
 	lock_held = 1;
-	/* For people looking at a stuck lock; nothing reads it. */
-	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	if (n > 0 && (size_t)n < sizeof(text))
-		(void)md_write_all(fd, text, (size_t)n);
-	(void)close(fd);
+	lock_fd = fd;
 	return MD_OK;
+fail:
+	(void)unlinkat(folderfd, tmpname, 0);
+	(void)close(fd);
+	return err;
 }
 
 /* Refresh the lock's mtime so that long work does not look stale. */
@@ -622,4 +710,10 @@ md_ul_unlock(int folderfd)
 	if (fstatat(folderfd, MD_UIDLIST_LOCK, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    st.st_dev == lock_dev && st.st_ino == lock_ino)
 		(void)unlinkat(folderfd, MD_UIDLIST_LOCK, 0);
+	/* Close after the unlink: a waiter that saw the file with our text
+	 * must still see our OFD lock until the name is gone. */
+	if (lock_fd != -1) {
+		(void)close(lock_fd);
+		lock_fd = -1;
+	}
 }

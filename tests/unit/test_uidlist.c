@@ -573,9 +573,11 @@ TEST(crash_at_random_instants)
 		md_ul_free(&ul);
 	}
 	CHECK(bad == 0);
-	/* A lock left by a killed holder: refused while fresh, broken once
-	 * older than the stale age. */
-	fd = openat(rootfd, "letterbox-uidlist.lock", O_WRONLY | O_CREAT, 0600);
+	/* A lock of unknown origin (empty: no pid and host to judge it by;
+	 * the last child's own lock, if any, is replaced): refused while
+	 * fresh, broken once older than the stale age. */
+	fd = openat(rootfd, "letterbox-uidlist.lock", O_WRONLY | O_CREAT |
+	    O_TRUNC, 0600);
 	CHECK(fd != -1);
 	close(fd);
 	CHECK(deliver(rootfd, "INBOX", "z\n", NULL) == MD_OK);
@@ -594,6 +596,49 @@ TEST(crash_at_random_instants)
 	CHECK(md_folder_open(&f, rootfd, "INBOX", 0) == MD_OK);
 	md_folder_close(&f);
 	md_uidlist_set_lock_times(0, -1);
+	close(rootfd);
+	rm_rf(dir);
+}
+
+TEST(killed_holder_on_this_host)
+{
+	char dir[64], c;
+	int rootfd = md_tmp(dir), st, pfd[2], fd;
+	struct md_folder *f;
+	pid_t pid;
+
+	CHECK(deliver(rootfd, "INBOX", "x\n", NULL) == MD_OK);
+	CHECK(pipe(pfd) == 0);
+	if ((pid = fork()) == 0) {
+		if (md_ul_lock(rootfd) != MD_OK)
+			_exit(1);
+		if (write(pfd[1], "L", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	CHECK(read(pfd[0], &c, 1) == 1);
+	/* A live holder is waited for, however long... */
+	md_uidlist_set_lock_times(100, 0);
+	CHECK(md_folder_open(&f, rootfd, "INBOX", 0) == MD_ERR_LOCKED);
+	/* ... a killed one is noticed at once, not after the stale age. */
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &st, 0) == pid);
+	CHECK(faccessat(rootfd, "letterbox-uidlist.lock", F_OK, 0) == 0);
+	CHECK(md_folder_open(&f, rootfd, "INBOX", 0) == MD_OK);
+	CHECK(md_count(f) == 1);
+	md_folder_close(&f);
+	/* Another host's lock is not judged by our fcntl locks. */
+	fd = openat(rootfd, "letterbox-uidlist.lock", O_WRONLY | O_CREAT, 0600);
+	CHECK(fd != -1);
+	CHECK(write(fd, "123 otherhost\n", 14) == 14);
+	close(fd);
+	CHECK(deliver(rootfd, "INBOX", "y\n", NULL) == MD_OK);
+	CHECK(md_folder_open(&f, rootfd, "INBOX", 0) == MD_ERR_LOCKED);
+	CHECK(unlinkat(rootfd, "letterbox-uidlist.lock", 0) == 0);
+	md_uidlist_set_lock_times(0, -1);
+	close(pfd[0]);
+	close(pfd[1]);
 	close(rootfd);
 	rm_rf(dir);
 }
