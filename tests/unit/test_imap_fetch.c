@@ -231,10 +231,10 @@ run_keep(const char *line, size_t keep, size_t *total_r)
 	S.code[0] = S.text[0] = '\0';
 	last_res = imap_cmd_fetch(&S, args, nargs, uid);
 	if (S.code[0] != '\0')
-		(void)snprintf(tl, sizeof(tl), "%s %s [%s] %s\r\n", tag,
-		    res[last_res], S.code, S.text);
+		(void)snprintf(tl, sizeof(tl), "%s %s [%.64s] %.512s\r\n",
+		    tag, res[last_res], S.code, S.text);
 	else
-		(void)snprintf(tl, sizeof(tl), "%s %s %s\r\n", tag,
+		(void)snprintf(tl, sizeof(tl), "%s %s %.512s\r\n", tag,
 		    res[last_res], S.text);
 	(void)io_write(&io, tl, strlen(tl));
 	(void)io_flush(&io);
