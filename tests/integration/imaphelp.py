@@ -8,6 +8,7 @@ import imaplib
 import os
 import re
 import socket
+import ssl
 import time
 
 import lbenv
@@ -150,8 +151,15 @@ def crlf(b):
 
 # --- raw connections ---------------------------------------------------------
 class Raw:
-    def __init__(self, port, timeout=20):
+    """A line-oriented raw IMAP client for exact protocol checks."""
+
+    def __init__(self, port, timeout=20, tls=False):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if tls:
+            c = ssl.create_default_context()
+            c.check_hostname = False
+            c.verify_mode = ssl.CERT_NONE
+            self.s = c.wrap_socket(self.s)
         self.f = self.s.makefile("rb")
 
     def send(self, b):
@@ -183,10 +191,13 @@ class Raw:
         return r
 
     def close(self):
-        try:
-            self.s.close()
-        except OSError:
-            pass
+        # The makefile() object holds the descriptor open: close both,
+        # or the server never sees the connection end.
+        for x in (self.f, self.s):
+            try:
+                x.close()
+            except OSError:
+                pass
 
 
 # --- fixtures -----------------------------------------------------------------

@@ -14,6 +14,7 @@ import tempfile
 import time
 import unittest
 
+import imaphelp
 import lbenv
 
 ROOT = lbenv.ROOT
@@ -46,46 +47,9 @@ def wait_gone(user, timeout=5.0):
     return False
 
 
-class Raw:
+class Raw(imaphelp.Raw):
     def __init__(self, port, timeout=10):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.f = self.s.makefile("rb")
-
-    def send(self, b):
-        self.s.sendall(b)
-
-    def line(self):
-        try:
-            return self.f.readline()
-        except (ConnectionResetError, socket.timeout, TimeoutError):
-            return b""
-
-    def until(self, tag):
-        out = []
-        while True:
-            ln = self.line()
-            out.append(ln)
-            if ln == b"" or ln.startswith(tag + b" "):
-                return out
-
-    def cmd(self, tag, text):
-        self.send(tag + b" " + text + b"\r\n")
-        return self.until(tag)
-
-    def login(self, user):
-        self.line()
-        r = self.cmd(b"L1", b'LOGIN %s "%s"' % (user.encode(), lbenv.PASSWORD.encode()))
-        assert r[-1].startswith(b"L1 OK"), r
-        return r
-
-    def close(self):
-        # The makefile() object holds the descriptor open: close both,
-        # or the server never sees the connection end.
-        for x in (self.f, self.s):
-            try:
-                x.close()
-            except OSError:
-                pass
+        super().__init__(port, timeout)
 
 
 def extra_xinetd(env, conf):

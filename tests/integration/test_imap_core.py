@@ -11,6 +11,7 @@ import time
 import unittest
 
 import lbenv
+from imaphelp import Raw
 
 ROOT = lbenv.ROOT
 MSG = b"From: a@example.org\nSubject: hello\n\nbody line\n"
@@ -28,45 +29,6 @@ def ctx():
 
 def have_imapd():
     return os.path.exists(os.path.join(ROOT, "imapd"))
-
-
-class Raw:
-    def __init__(self, port, timeout=20, tls=False):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        if tls:
-            self.s = ctx().wrap_socket(self.s)
-        self.f = self.s.makefile("rb")
-
-    def send(self, b):
-        self.s.sendall(b)
-
-    def line(self):
-        try:
-            return self.f.readline()
-        except ConnectionResetError:
-            return b""
-
-    def until(self, tag):
-        """Lines up to and including the tagged response for tag."""
-        out = []
-        while True:
-            ln = self.line()
-            out.append(ln)
-            if ln == b"" or ln.startswith(tag + b" "):
-                return out
-
-    def login(self, user="lbalice"):
-        self.line()
-        self.send(b"L1 LOGIN %s \"%s\"\r\n" % (user.encode(), lbenv.PASSWORD.encode()))
-        r = self.until(b"L1")
-        assert r[-1].startswith(b"L1 OK"), r
-        return r
-
-    def close(self):
-        try:
-            self.s.close()
-        except OSError:
-            pass
 
 
 @unittest.skipUnless(lbenv.IS_ROOT and have_imapd(), "needs root and ./imapd")
