@@ -410,7 +410,11 @@ net_login(struct net_ctx *n, const char *user, size_t ulen,
  * the other (a client that pipelines many commands while reading slowly
  * would otherwise deadlock us against the session child).  The session
  * child enforces the idle timeouts; when the client goes away we shut the
- * session's input, and end once the session has closed its output.
+ * session's input, and end once the session has closed its output.  A
+ * client that stops reading is the relay's own business: once output for it
+ * has waited write_timeout seconds without a byte taken, the relay ends (the
+ * session child, blocked on the full socketpair, would otherwise time out
+ * and leave us waiting for the client for ever).
  */
 #define RELAY_BUF	(64 * 1024)
 
@@ -423,7 +427,8 @@ net_relay(struct net_ctx *n)
 	struct buf c2s, s2c;
 	struct pollfd pfd[3];
 	size_t tls_wlen = 0;	/* a TLS write to retry with this length */
-	int client_eof = 0, sess_eof = 0, shut = 0, progress, np, rc;
+	time_t out_since = 0;	/* output for the client waiting since */
+	int client_eof = 0, sess_eof = 0, shut = 0, progress, np, rc, tmo;
 	int want_cin, want_cout, want_sin, want_sout;
 	ssize_t r;
 
@@ -485,6 +490,7 @@ net_relay(struct net_ctx *n)
 			if (r > 0) {
 				buf_consume(&s2c, (size_t)r);
 				tls_wlen = 0;
+				out_since = 0;
 				progress = 1;
 			} else if (r == TLS_WANT_WRITE) {
 				tls_wlen = len;
@@ -515,8 +521,22 @@ net_relay(struct net_ctx *n)
 		}
 		if (np == 0)
 			break;
+		tmo = -1;
+		if (s2c.len > 0 && !client_eof) {
+			time_t now = time(NULL);
+
+			if (out_since == 0)
+				out_since = now;
+			if (now - out_since >= n->io.write_timeout) {
+				log_info("client took no output for %d s: "
+				    "closing", n->io.write_timeout);
+				break;
+			}
+			tmo = (int)(n->io.write_timeout - (now - out_since)) *
+			    1000;
+		}
 		do
-			rc = poll(pfd, (nfds_t)np, -1);
+			rc = poll(pfd, (nfds_t)np, tmo);
 		while (rc == -1 && errno == EINTR);
 		if (rc == -1)
 			break;

@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -25,8 +26,8 @@ def have_imapd():
     return os.path.exists(os.path.join(ROOT, "imapd"))
 
 
-def session_pids(user):
-    """imapd processes running as user (the session child)."""
+def imapd_pids(user):
+    """imapd processes running as user."""
     uid = lbenv.user_uid(user)
     out = []
     for pid in lbenv.procs_of("imapd"):
@@ -36,6 +37,16 @@ def session_pids(user):
         except (OSError, KeyError):
             pass
     return out
+
+
+def session_pids(user):
+    """The session children of user."""
+    return imapd_pids(user)
+
+
+def net_pids():
+    """The network children (the TLS relays after login)."""
+    return imapd_pids(lbenv.NET_USER)
 
 
 def wait_gone(user, timeout=5.0):
@@ -53,11 +64,14 @@ class Raw(imaphelp.Raw):
 
 
 def extra_xinetd(env, conf):
-    """A second xinetd serving imapd with configuration conf: returns
-    (process, port)."""
+    """A second xinetd serving imapd with configuration conf, plain and
+    implicit TLS: returns (process, port, TLS port)."""
     port = lbenv.free_port()
+    tport = lbenv.free_port()
     text = ["defaults\n{\n\tlog_type = FILE %s\n}\n" % os.path.join(env.dir, "xinetd2.log"),
-            env.xinetd_service("letterbox-imap", "imapfaults", "imapd", "-f %s" % conf, port)]
+            env.xinetd_service("letterbox-imap", "imapfaults", "imapd", "-f %s" % conf, port),
+            env.xinetd_service("letterbox-imaps", "imapsfaults", "imapd", "-f %s -T" % conf,
+                               tport)]
     path = os.path.join(env.dir, "xinetd-faults.conf")
     with open(path, "w") as f:
         f.write("\n".join(text))
@@ -65,7 +79,8 @@ def extra_xinetd(env, conf):
                           os.path.join(env.dir, "xinetd2.pid")],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     lbenv.wait_port(port)
-    return p, port
+    lbenv.wait_port(tport)
+    return p, port, tport
 
 
 def syslog_mark():
@@ -571,7 +586,7 @@ class ClientTest(unittest.TestCase):
         conf = cls.env.write_conf("faults.conf", {"write_timeout": "5",
                                                   "prelogin_timeout": "5",
                                                   "prelogin_total": "8"})
-        cls.xinetd, cls.fport = extra_xinetd(cls.env, conf)
+        cls.xinetd, cls.fport, cls.tport = extra_xinetd(cls.env, conf)
 
     @classmethod
     def tearDownClass(cls):
@@ -579,6 +594,7 @@ class ClientTest(unittest.TestCase):
         cls.xinetd.wait(5)
 
     def setUp(self):
+        self.net_before = net_pids()
         self.user = "lbcarol"
         self.big = b"Subject: big\n\n" + (b"w" * 76 + b"\n") * 13000   # ~1 MB
         self.env.reset_maildir(self.user, [self.big, b"Subject: small\n\nx\n"])
@@ -606,6 +622,36 @@ class ClientTest(unittest.TestCase):
         self.assertTrue(session_pids(self.user), "session should be blocked writing")
         self.assertTrue(wait_gone(self.user, 20), "a client that never reads holds a session")
         self.assertLess(time.time() - t0, 20)
+        s.close()
+
+    def test_tls_client_never_reads(self):
+        """Over TLS the network child relays: it must give up on a client
+        that takes no output too, not only the session child."""
+        raw = socket.create_connection(("127.0.0.1", self.tport), timeout=10)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(raw, server_hostname="localhost")
+        f = s.makefile("rb")
+        f.readline()
+        s.sendall(b'L LOGIN %s "%s"\r\n' % (self.user.encode(), lbenv.PASSWORD.encode()))
+        while not f.readline().startswith(b"L OK"):
+            pass
+        relay = [p for p in net_pids() if p not in self.net_before]
+        self.assertEqual(len(relay), 1, "one network child relays this connection")
+        s.sendall(b"S SELECT INBOX\r\n" + b"F FETCH 1 BODY[]\r\n" * 40)
+        t0 = time.time()
+        time.sleep(1)
+        self.assertTrue(session_pids(self.user), "session should be blocked writing")
+        end = t0 + 25
+        while time.time() < end and (session_pids(self.user) or relay[0] in net_pids()):
+            time.sleep(0.05)
+        self.assertFalse(session_pids(self.user), "a TLS client that never reads holds a session")
+        self.assertNotIn(relay[0], net_pids(), "the relay waits for ever on a client that never reads")
+        log = syslog_since(self.mark)
+        if log is not None:
+            self.assertIn("client took no output", log)
         s.close()
 
     def test_drip_before_login(self):
