@@ -7,6 +7,12 @@
  *
  *   attack net     USER EMPTYDIR ACTION [ARG]
  *   attack session USER MAILDIR  ACTION [ARG]
+ *   attack preauth USER MAILDIR  ACTION [ARG]
+ *
+ * preauth is imapd started by the user over ssh: run it as that user
+ * (the test uses setpriv); it applies drop_preauth (Landlock beneath the
+ * Maildir), the PREAUTH limits and SANDBOX_PREAUTH, as preauth_main does.
+ * Exit 3 when the kernel has no usable Landlock.
  *
  * ACTION: open PATH (read), create PATH (write), readdir PATH,
  * connect PORT (127.0.0.1), execve PATH, ptrace PID, setuid0, chmod PATH.
@@ -137,6 +143,33 @@ attack(const char *action, const char *arg)
 	return 2;
 }
 
+static int
+preauth(const char *user, const char *dir, const char *action,
+    const char *arg)
+{
+	struct passwd *pw;
+	char err[512];
+	int ll;
+
+	if ((pw = getpwuid(getuid())) == NULL ||
+	    strcmp(pw->pw_name, user) != 0 || getuid() == 0) {
+		fprintf(stderr, "attack: preauth must run as %s\n", user);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if ((ll = drop_preauth(dir, err, sizeof(err))) == -1 ||
+	    drop_limits(DROP_PREAUTH, 512, err, sizeof(err)) == -1 ||
+	    sandbox_apply(SANDBOX_PREAUTH, err, sizeof(err)) == -1) {
+		fprintf(stderr, "attack: set-up: %s\n", err);
+		return 2;
+	}
+	if (ll == 0) {
+		fprintf(stderr, "attack: no Landlock in this kernel\n");
+		return 3;
+	}
+	return attack(action, arg);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -145,11 +178,14 @@ main(int argc, char *argv[])
 	int net;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: attack net|session USER DIR ACTION "
+		fprintf(stderr, "usage: attack net|session|preauth USER DIR ACTION "
 		    "[ARG]\n");
 		return 2;
 	}
 	net = strcmp(argv[1], "net") == 0;
+	if (strcmp(argv[1], "preauth") == 0)
+		return preauth(argv[2], argv[3], argv[4],
+		    argc > 5 ? argv[5] : NULL);
 	if (!net && strcmp(argv[1], "session") != 0)
 		return 2;
 	if ((pw = getpwnam(argv[2])) == NULL) {

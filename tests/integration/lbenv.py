@@ -320,7 +320,7 @@ def public_exe(name):
         _bindir = tempfile.mkdtemp(prefix="lbbin.")
         os.chmod(_bindir, 0o755)
         atexit.register(shutil.rmtree, _bindir, True)
-    dst = os.path.join(_bindir, name)
+    dst = os.path.join(_bindir, os.path.basename(name))
     if not os.path.exists(dst):
         shutil.copy2(os.path.join(ROOT, name), dst)
         os.chmod(dst, 0o755)

@@ -4,6 +4,7 @@ Real xinetd, real PAM, real chroot/setuid/seccomp (see lbenv).  Every
 test is bounded in time; the file runs in about two minutes."""
 import collections
 import os
+import pwd
 import random
 import re
 import shutil
@@ -759,6 +760,60 @@ class AttackTest(unittest.TestCase):
         p = subprocess.run([self.prog, "session", "lbalice", self.env.maildir("lbalice"),
                             "readdir", "/cur"], stdout=subprocess.PIPE, timeout=10)
         self.assertEqual(p.returncode, 1, "control: own Maildir readable")
+
+    def preauth(self, action, arg=None):
+        """The helper as lbalice, confined as imapd over ssh (PREAUTH):
+        no chroot, no id change; Landlock beneath the Maildir and seccomp.
+        Returns (exit status, output)."""
+        prog = lbenv.public_exe(os.path.relpath(self.prog, lbenv.ROOT))
+        args = ["setpriv", "--reuid=lbalice", "--regid=lbalice", "--init-groups",
+                prog, "preauth", "lbalice", self.env.maildir("lbalice"), action]
+        if arg is not None:
+            args.append(str(arg))
+        p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+        out = p.stdout.decode() + p.stderr.decode()
+        if p.returncode == 3:
+            self.skipTest("no Landlock in this kernel: " + out)
+        self.assertNotEqual(p.returncode, 2, "set-up failed: " + out)
+        return p.returncode, out
+
+    def test_preauth_attacks(self):
+        """What stops a compromised PREAUTH imapd is Landlock and seccomp
+        alone: it runs as the user, who may read /etc/passwd, their own
+        home, and ptrace their own shell."""
+        self.env.reset_maildir("lbalice", [b"Subject: a\n\nx\n"])
+        home = pwd.getpwnam("lbalice").pw_dir
+        own = os.path.join(home, "private-note")
+        with open(own, "w") as f:
+            f.write("the user's own file, outside the Maildir\n")
+        uid = lbenv.user_uid("lbalice")
+        os.chown(own, uid, uid)
+        self.addCleanup(os.unlink, own)
+        # The controls: the user could do all of this unconfined.
+        self.assertTrue(os.access("/etc/passwd", os.R_OK))
+        victim = subprocess.Popen(["setpriv", "--reuid=lbalice", "--regid=lbalice",
+                                   "--init-groups", "sleep", "30"])
+        self.addCleanup(victim.wait)
+        self.addCleanup(victim.kill)
+        rc, out = self.preauth("readdir", os.path.join(self.env.maildir("lbalice"), "cur"))
+        self.assertEqual(rc, 1, "control: own Maildir readable: " + out)
+        outcomes = []
+        for action, arg in (("open", "/etc/passwd"), ("open", own),
+                            ("readdir", home), ("readdir", "/"),
+                            ("create", os.path.join(home, "planted")),
+                            ("create", "/tmp/lb-preauth-planted"),
+                            ("connect", self.env.ports["imap"]),
+                            ("execve", "/bin/sh"), ("ptrace", victim.pid),
+                            ("chmod", own)):
+            with self.subTest(action=action, arg=arg):
+                rc, out = self.preauth(action, arg)
+                self.assertTrue(rc == -signal.SIGSYS or
+                                (rc == 0 and out.startswith("denied")), (action, arg, rc, out))
+                outcomes.append("preauth %s %s: %s" % (action, arg, "SIGSYS" if rc < 0
+                                                       else out.strip()))
+        self.assertFalse(os.path.exists(os.path.join(home, "planted")))
+        self.assertFalse(os.path.exists("/tmp/lb-preauth-planted"))
+        print("\n  " + "\n  ".join(outcomes))
 
 
 if __name__ == "__main__":
