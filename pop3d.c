@@ -453,7 +453,8 @@ pop3_session(struct io *io, const struct session_info *si)
 	memset(&p, 0, sizeof(p));
 	p.io = io;
 	p.si = si;
-	if ((rc = md_folder_open(&p.f, si->rootfd, "INBOX", 0)) != 0) {
+	if ((rc = md_folder_open(&p.f, si->rootfd, "INBOX",
+	    MD_OPEN_KEEP_RECENT)) != 0) {
 		log_err("user=%s cannot open INBOX: %s", si->user,
 		    md_strerror(rc));
 		io_puts(io, rc == MD_ERR_LOCKED ? "-ERR [IN-USE] Mailbox is "

@@ -244,7 +244,9 @@ imap_select(struct imap_session *s, const struct imap_arg *a, size_t n,
 	if (imap_mbox_to_folder(s, name, len, folder, sizeof(folder),
 	    &why) == -1)
 		return imap_resp(s, "CANNOT", "%s", why), IMAP_NO;
-	if ((rc = md_folder_open(&s->f, s->rootfd, folder, 0)) != MD_OK) {
+	/* EXAMINE MUST NOT take \Recent from anyone (RFC 3501 6.3.2). */
+	if ((rc = md_folder_open(&s->f, s->rootfd, folder,
+	    readonly ? MD_OPEN_KEEP_RECENT : 0)) != MD_OK) {
 		if (rc == MD_ERR_NOFOLDER || rc == MD_ERR_BADNAME)
 			return imap_resp(s, "NONEXISTENT", "Mailbox doesn't "
 			    "exist"), IMAP_NO;
@@ -557,7 +559,8 @@ imap_append_finish(struct imap_session *s, const struct imap_arg *a,
 	}
 	s->n_append++;
 	/* Learn the UID (and set keywords, which live in the UID list). */
-	if (md_folder_open(&df, s->rootfd, ap->folder, 0) == MD_OK) {
+	if (md_folder_open(&df, s->rootfd, ap->folder,
+	    MD_OPEN_KEEP_RECENT) == MD_OK) {
 		for (i = md_count(df); i-- > 0;) {
 			const struct md_msg *m = md_get(df, i);
 

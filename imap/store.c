@@ -626,8 +626,8 @@ copy_prepare(struct imap_session *s, const struct imap_arg *a, size_t n,
 	    strcasecmp(s->folder, "INBOX") == 0);
 	if (j->self)
 		j->df = s->f;
-	else if ((err = md_folder_open(&j->df, s->rootfd, j->folder, 0)) !=
-	    MD_OK) {
+	else if ((err = md_folder_open(&j->df, s->rootfd, j->folder,
+	    MD_OPEN_KEEP_RECENT)) != MD_OK) {
 		if (err == MD_ERR_NOFOLDER)
 			return imap_resp(s, "TRYCREATE", "Mailbox does not "
 			    "exist"), IMAP_NO;

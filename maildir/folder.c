@@ -98,7 +98,8 @@ struct md_folder {
 	size_t	 nmsgs;
 	struct md_pend *pend;
 	size_t	 npend;
-	uint32_t recent_lo, recent_hi;	/* [lo, hi) assigned by last sync */
+	uint32_t recent_lo, recent_hi;	/* [lo, hi) claimed by last sync */
+	int	 claim_recent;	/* a SELECT: take \Recent (MD_OPEN_KEEP_RECENT) */
 	uint32_t prov_next;
 	int	 touched;	/* md_set_flags/keywords since the last sync */
 	int	 reloaded;	/* ul_refresh() read a new list */
@@ -321,6 +322,7 @@ ul_fresh(struct md_folder *f)
 	nu.uidvalidity = v;
 	nu.nextuid = 1;
 	nu.highestmodseq = 1;
+	nu.recent_from = 1;	/* everything is new to every session */
 	f->ul_state = UL_OK;
 	f->ul_seen = 0;
 	return ul_adopt(f, &nu);
@@ -632,6 +634,10 @@ need_write(const struct md_folder *f)
 
 	if (f->ul_state != UL_OK || f->npend > 0)
 		return 1;
+	/* Messages others gave UIDs (COPY, APPEND) that no session has
+	 * had as \Recent yet: ours to claim. */
+	if (f->claim_recent && f->ul.recent_from < f->ul.nextuid)
+		return 1;
 	for (i = 0; i < f->nfiles; i++) {
 		if (f->files[i].gone)
 			continue;
@@ -722,8 +728,8 @@ locked_update(struct md_folder *f)
 	struct md_file *e;
 	size_t i, n, *idx = NULL;
 	long fi;
-	int err, changed = 0, expunged = 0, tries;
-	uint32_t first;
+	int err, changed = 0, expunged = 0, tries, claimed = 0;
+	uint32_t claim_lo = 0;
 
 	if ((err = md_ul_lock(f->dirfd)) != MD_OK)
 		return err;
@@ -749,6 +755,7 @@ locked_update(struct md_folder *f)
 	nu.uidvalidity = f->ul.uidvalidity;
 	nu.nextuid = f->ul.nextuid;
 	nu.highestmodseq = f->ul.highestmodseq;
+	nu.recent_from = f->ul.recent_from;
 	for (i = 0; i < f->ul.nkw; i++) {
 		if ((nu.kw[i] = strdup(f->ul.kw[i])) == NULL) {
 			err = MD_ERR_IO;
@@ -784,7 +791,6 @@ locked_update(struct md_folder *f)
 		nu.highestmodseq++;
 	if ((err = unknown_files(f, &idx, &n)) != MD_OK)
 		goto outfree;
-	first = nu.nextuid;
 	for (i = 0; i < n; i++) {
 		e = &f->files[idx[i]];
 		if (nu.nextuid > MD_UID_MAX) {
@@ -808,6 +814,14 @@ locked_update(struct md_folder *f)
 		}
 		changed = 1;
 	}
+	/* \Recent (RFC 3501 sec. 2.3.2): a SELECT takes every message no
+	 * session has been told of yet, the ones it just numbered and the
+	 * ones COPY or APPEND numbered while nobody had the folder open. */
+	if (f->claim_recent && nu.recent_from < nu.nextuid) {
+		claim_lo = nu.recent_from;
+		nu.recent_from = nu.nextuid;
+		claimed = changed = 1;
+	}
 	if (changed) {
 		if ((err = md_ul_store(f->dirfd, &nu)) != MD_OK)
 			goto outfree;
@@ -817,8 +831,8 @@ locked_update(struct md_folder *f)
 			f->ul_seen = 1;
 		if ((err = ul_adopt(f, &nu)) != MD_OK)
 			goto outfree;
-		if (n > 0) {
-			f->recent_lo = first;
+		if (claimed) {
+			f->recent_lo = claim_lo;
 			f->recent_hi = f->ul.nextuid;
 		}
 	}
@@ -1015,7 +1029,7 @@ md_sync(struct md_folder *f, size_t *expunged_r)
 
 int
 md_folder_open(struct md_folder **fp, int rootfd, const char *name,
-    int read_only)
+    int how)
 {
 	struct md_folder *f;
 	int err;
@@ -1027,7 +1041,8 @@ md_folder_open(struct md_folder **fp, int rootfd, const char *name,
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return MD_ERR_IO;
 	f->rootfd = rootfd;
-	f->read_only = read_only;
+	f->read_only = (how & MD_OPEN_RO) != 0;
+	f->claim_recent = !f->read_only && (how & MD_OPEN_KEEP_RECENT) == 0;
 	md_ul_init(&f->ul);
 	f->ul_state = UL_MISSING;
 	if ((f->dirfd = md_folder_dirfd(rootfd, name)) == -1) {
@@ -1080,6 +1095,13 @@ uint32_t
 md_uidvalidity(const struct md_folder *f)
 {
 	return f->ul.uidvalidity;
+}
+
+uint32_t
+md_recent_from(const struct md_folder *f)
+{
+	/* Provisional UIDs (read-only) start at NEXTUID, at or above it. */
+	return f->ul.recent_from;
 }
 
 uint32_t

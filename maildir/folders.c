@@ -755,12 +755,13 @@ md_folder_status(int rootfd, const char *name, struct md_status *st)
 {
 	struct md_folder *f;
 	struct stat sb;
+	size_t i;
 	int dfd, err, ro = 1;
 
 	/* A folder without a UID list yet: a read-only open would make up
 	 * a UIDVALIDITY that the first real open replaces, and the client
-	 * would throw its cache away.  Create the list now instead (its
-	 * messages lose \Recent, which RFC 3501 allows STATUS to do). */
+	 * would throw its cache away.  Create the list now instead (it
+	 * takes no \Recent: its messages stay recent for the next SELECT). */
 	if ((dfd = md_folder_dirfd(rootfd, name)) == -1)
 		return errno == ENOENT || errno == ENOTDIR ? MD_ERR_NOFOLDER :
 		    errno == EINVAL ? MD_ERR_BADNAME : md_errno();
@@ -768,10 +769,15 @@ md_folder_status(int rootfd, const char *name, struct md_status *st)
 	    errno == ENOENT)
 		ro = 0;
 	(void)close(dfd);
-	if ((err = md_folder_open(&f, rootfd, name, ro)) != MD_OK)
+	if ((err = md_folder_open(&f, rootfd, name,
+	    ro ? MD_OPEN_RO : MD_OPEN_KEEP_RECENT)) != MD_OK)
 		return err;
 	md_folder_status_of(f, st);
+	/* RECENT: what the next SELECT would see as \Recent. */
 	st->recent = 0;
+	for (i = 0; i < md_count(f); i++)
+		if (md_get(f, i)->uid >= md_recent_from(f))
+			st->recent++;
 	md_folder_close(&f);
 	return MD_OK;
 }

@@ -81,7 +81,9 @@ int	md_subs_set(int rootfd, const char *name, int on);
 
 struct md_status {
 	uint32_t messages;
-	uint32_t recent;	/* always 0 here: \Recent belongs to sessions */
+	uint32_t recent;	/* md_folder_status: what the next SELECT
+				 * would see as \Recent; md_folder_status_of:
+				 * recent for that session */
 	uint32_t unseen;	/* messages without S */
 	uint32_t deleted;	/* messages with T */
 	uint32_t uidnext, uidvalidity;

@@ -100,13 +100,17 @@ struct md_msg {
 
 struct md_folder;		/* opaque */
 
-/* \Recent (RFC 3501 sec. 2.3.2): a message is recent for the one
- * session that assigned its UID (the first md_sync() that saw it with the
- * list writable).  Read-only opens never see recent messages. */
+/* \Recent (RFC 3501 sec. 2.3.2): a message is recent for the one session
+ * that first synced it with a folder opened to claim \Recent (an IMAP
+ * SELECT: neither MD_OPEN_RO nor MD_OPEN_KEEP_RECENT).  Opens for COPY,
+ * APPEND, STATUS, EXAMINE and POP3 leave it to the next SELECT. */
+#define MD_OPEN_RO		1	/* see md_folder_open() */
+#define MD_OPEN_KEEP_RECENT	2	/* do not take \Recent */
 
 /* Open folder name ("INBOX" = the Maildir root, or a Maildir++ folder name
  * without its leading dot, e.g. "Sent" or "A.B") under rootfd and run a
- * first sync.  read_only: never rename or assign UIDs that must persist:
+ * first sync.  how: MD_OPEN_* bits, 0 for an IMAP SELECT.  MD_OPEN_RO:
+ * never rename or assign UIDs that must persist:
  * messages not yet in the UID list get provisional UIDs from NEXTUID on,
  * in memory only (for a Maildir that cannot be written; IMAP EXAMINE
  * should open read-write and just not change flags).  rootfd must stay
@@ -114,7 +118,7 @@ struct md_folder;		/* opaque */
  * MD_ERR_LOCKED, MD_ERR_LIMIT (over LB_FOLDER_MSGS_MAX messages, or UIDs
  * exhausted), MD_ERR_IO. */
 int	md_folder_open(struct md_folder **fp, int rootfd, const char *name,
-	    int read_only);
+	    int how);
 void	md_folder_close(struct md_folder **fp);
 
 /* Bring the in-memory view up to date with the file system: rescan new/

@@ -36,6 +36,7 @@ struct md_ul {
 	uint32_t uidvalidity;
 	uint32_t nextuid;
 	uint64_t highestmodseq;
+	uint32_t recent_from;	/* first UID no session has had as \Recent */
 	unsigned nkw;
 	char	*kw[LB_FOLDER_KEYWORDS_MAX];
 	struct md_rec *recs;	/* strictly increasing uid */
@@ -46,6 +47,8 @@ struct md_ul {
  * ENOENT -> given default, anything else MD_ERR_IO. */
 int	md_errno(void);
 
+/* The first UID that no session has had as \Recent (uidlist.c's C). */
+uint32_t md_recent_from(const struct md_folder *);
 /* Open folder name's directory under rootfd (INBOX = ".").  -1/errno. */
 int	md_folder_dirfd(int rootfd, const char *name);
 /* write(2) all of it; -1 on error (errno kept). */

@@ -10,9 +10,16 @@
  *	V <uidvalidity>
  *	N <nextuid>
  *	M <highestmodseq>
+ *	C <uid>				first UID not yet \Recent in any session
  *	K <keyword>			0..LB_FOLDER_KEYWORDS_MAX, index = order
  *	R <uid> <modseq> <size> <vsize> <mtime> <flags|-> <kw,kw|-> <unique>
  *	E <number of R lines>
+ *
+ * C (RFC 3501 sec. 2.3.2): the messages from this UID on arrived after the
+ * last session that claims \Recent (SELECT) looked; UIDs given by COPY or
+ * APPEND into a folder nobody has selected stay below NEXTUID and above C,
+ * so the next SELECT sees them as recent.  A list without a C line (written
+ * before it existed) reads as C = NEXTUID: nothing recent.
  *
  * Every line ends in LF.  The E trailer makes a file cut at a line boundary
  * fail the checks: a list is either complete or corrupt, and a corrupt list
@@ -305,9 +312,20 @@ md_ul_read_fd(int fd, struct md_ul *ul)
 			if (tagged_num(line, len, 'M', UINT64_MAX,
 			    &ul->highestmodseq) == -1)
 				goto bad;
+			ul->recent_from = ul->nextuid;
 			state = 4;
 			break;
-		case 4:		/* K lines, then R lines, then E */
+		case 4:		/* optional C, K lines, R lines, then E */
+			state = 7;
+			if (len >= 2 && line[0] == 'C' && line[1] == ' ') {
+				if (tagged_num(line, len, 'C', ul->nextuid,
+				    &v) == -1 || v == 0)
+					goto bad;
+				ul->recent_from = (uint32_t)v;
+				break;
+			}
+			/* FALLTHROUGH */
+		case 7:		/* after C: K lines, then R lines, then E */
 			if (len >= 2 && line[0] == 'K' && line[1] == ' ') {
 				if (ul->nkw >= LB_FOLDER_KEYWORDS_MAX ||
 				    len - 2 > LB_KEYWORD_MAX)
@@ -474,10 +492,12 @@ md_ul_store(int folderfd, const struct md_ul *ul)
 		free(w);
 		return err;
 	}
-	lw_printf(w, "letterbox-uidlist %d\nV %lu\nN %lu\nM %llu\n",
+	lw_printf(w, "letterbox-uidlist %d\nV %lu\nN %lu\nM %llu\nC %lu\n",
 	    MD_UIDLIST_VERSION, (unsigned long)ul->uidvalidity,
 	    (unsigned long)ul->nextuid,
-	    (unsigned long long)ul->highestmodseq);
+	    (unsigned long long)ul->highestmodseq,
+	    (unsigned long)(ul->recent_from >= 1 &&
+	    ul->recent_from <= ul->nextuid ? ul->recent_from : ul->nextuid));
 	for (k = 0; k < ul->nkw; k++)
 		lw_printf(w, "K %s\n", ul->kw[k]);
 	for (i = 0; i < ul->nrecs; i++) {

@@ -77,6 +77,7 @@ check_list(const struct md_ul *ul)
 	const struct md_rec *r;
 
 	ASSERT(ul->uidvalidity != 0 && ul->nextuid != 0);
+	ASSERT(ul->recent_from >= 1 && ul->recent_from <= ul->nextuid);
 	ASSERT(ul->nkw <= LB_FOLDER_KEYWORDS_MAX);
 	for (i = 0; i < ul->nkw; i++)
 		ASSERT(ul->kw[i] != NULL && md_keyword_valid(ul->kw[i]));
@@ -100,6 +101,7 @@ same_list(const struct md_ul *a, const struct md_ul *b)
 	size_t i;
 
 	ASSERT(a->uidvalidity == b->uidvalidity && a->nextuid == b->nextuid &&
+	    a->recent_from == b->recent_from &&
 	    a->highestmodseq == b->highestmodseq && a->nkw == b->nkw &&
 	    a->nrecs == b->nrecs);
 	for (i = 0; i < a->nkw; i++)

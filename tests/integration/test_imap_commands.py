@@ -731,6 +731,38 @@ class ImapCommandsTest(unittest.TestCase):
         self.assertEqual(d[3]["BODY[]"], crlf(M3))
         self.assertEqual(d[4]["BODY[]"], crlf(M5))
 
+    def test_recent_after_copy_and_append(self):
+        """RFC 3501 2.3.2: a message COPYed or APPENDed into a mailbox
+        nobody has selected is \\Recent for the next session that SELECTs
+        it, and only that one; STATUS and EXAMINE take nothing."""
+        m = self.imap(select="INBOX")
+        m.create("Archive")
+        self.assertEqual(m.copy("1:2", "Archive")[0], "OK")
+        self.assertEqual(m.append("Archive", None, None, crlf(M1))[0], "OK")
+        typ, data = m.status("Archive", "(MESSAGES RECENT)")
+        self.assertIn(b"(MESSAGES 3 RECENT 3)", data[0])
+        ex = self.imap(select="Archive", readonly=True)
+        self.assertEqual(ex.untagged_responses["RECENT"], [b"0"])
+        self.assertNotIn("\\Recent", self.fetch(ex, "1", "(FLAGS)")[1]["FLAGS"])
+        m2 = self.imap(select="Archive")
+        self.assertEqual(m2.untagged_responses["RECENT"], [b"3"])
+        d = self.fetch(m2, "1:3", "(FLAGS)")
+        for i in (1, 2, 3):
+            self.assertIn("\\Recent", d[i]["FLAGS"])
+        # Now m2 has them: a third session and STATUS see none.
+        self.assertIn(b"RECENT 0", m.status("Archive", "(RECENT)")[1][0])
+        m3 = self.imap(select="Archive")
+        self.assertEqual(m3.untagged_responses["RECENT"], [b"0"])
+        # A COPY while m2 has Archive selected: m2's next sync takes it.
+        self.assertEqual(m.copy("3", "Archive")[0], "OK")
+        m2.untagged_responses.clear()
+        typ, data = m2.noop()
+        self.assertEqual(m2.untagged_responses.get("EXISTS"), [b"4"])
+        self.assertEqual(m2.untagged_responses.get("RECENT"), [b"4"])
+        self.assertIn("\\Recent", self.fetch(m2, "4", "(FLAGS)")[4]["FLAGS"])
+        m3.noop()
+        self.assertNotIn("\\Recent", self.fetch(m3, "4", "(FLAGS)")[4]["FLAGS"])
+
     def test_move(self):
         m = self.imap()
         m.create("Trash")

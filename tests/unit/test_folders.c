@@ -214,6 +214,55 @@ TEST(subscriptions)
 	rm_rf(dir);
 }
 
+/* \Recent (RFC 3501 2.3.2): one SELECT gets each message, whoever gave
+ * it its UID; COPY/APPEND (MD_OPEN_KEEP_RECENT), EXAMINE, STATUS and
+ * read-only opens take nothing. */
+TEST(recent_once)
+{
+	char dir[64];
+	struct md_status st;
+	struct md_folder *a, *b, *c;
+	int fd = md_tmp(dir);
+
+	CHECK(md_folder_create(fd, "F") == MD_OK);
+	CHECK(deliver(fd, "F", "Subject: 1\n\none\n", NULL) == MD_OK);
+	CHECK(deliver(fd, "F", "Subject: 2\n\ntwo\n", NULL) == MD_OK);
+	/* The COPY/APPEND side numbers them but leaves them recent. */
+	CHECK(md_folder_open(&c, fd, "F", MD_OPEN_KEEP_RECENT) == MD_OK);
+	CHECK(md_count(c) == 2 && !md_get(c, 0)->recent &&
+	    !md_get(c, 1)->recent && md_get(c, 1)->uid == 2);
+	CHECK(md_folder_status(fd, "F", &st) == MD_OK && st.recent == 2);
+	CHECK(md_folder_open(&b, fd, "F", MD_OPEN_RO) == MD_OK);
+	CHECK(!md_get(b, 0)->recent);
+	md_folder_close(&b);
+	CHECK(md_folder_status(fd, "F", &st) == MD_OK && st.recent == 2);
+	/* The first SELECT takes both; the next one gets none. */
+	CHECK(md_folder_open(&a, fd, "F", 0) == MD_OK);
+	CHECK(md_get(a, 0)->recent && md_get(a, 1)->recent);
+	CHECK(md_folder_status(fd, "F", &st) == MD_OK && st.recent == 0);
+	CHECK(md_folder_open(&b, fd, "F", 0) == MD_OK);
+	CHECK(md_count(b) == 2 && !md_get(b, 0)->recent);
+	md_folder_close(&b);
+	/* A message numbered by the COPY side while a is selected: a's next
+	 * sync takes it, and keeps the two it had. */
+	CHECK(deliver(fd, "F", "Subject: 3\n\nthree\n", NULL) == MD_OK);
+	CHECK(md_sync(c, NULL) == MD_OK && md_count(c) == 3 &&
+	    md_get(c, 2)->uid == 3 && !md_get(c, 2)->recent);
+	CHECK(md_folder_status(fd, "F", &st) == MD_OK && st.recent == 1);
+	CHECK(md_sync(a, NULL) == MD_OK && md_count(a) == 3);
+	CHECK(md_get(a, 0)->recent && md_get(a, 2)->recent);
+	CHECK(md_folder_status(fd, "F", &st) == MD_OK && st.recent == 0);
+	/* A message a numbers itself is a's as before. */
+	CHECK(deliver(fd, "F", "Subject: 4\n\nfour\n", NULL) == MD_OK);
+	CHECK(md_sync(a, NULL) == MD_OK && md_count(a) == 4 &&
+	    md_get(a, 3)->recent);
+	CHECK(md_sync(c, NULL) == MD_OK && !md_get(c, 3)->recent);
+	md_folder_close(&a);
+	md_folder_close(&c);
+	close(fd);
+	rm_rf(dir);
+}
+
 TEST(status)
 {
 	char dir[64];
@@ -226,19 +275,21 @@ TEST(status)
 	CHECK(deliver(fd, "F", "Subject: 2\n\ntwo\n", NULL) == MD_OK);
 	CHECK(md_folder_status(fd, "F", &st) == MD_OK);
 	CHECK(st.messages == 2 && st.unseen == 2 && st.uidnext == 3);
-	CHECK(st.recent == 0 && st.uidvalidity != 0);
+	CHECK(st.recent == 2 && st.uidvalidity != 0);
 	CHECK(st.size == 2 * strlen("Subject: 1\r\n\r\none\r\n"));
 	/* The UID list now exists: the same UIDVALIDITY later. */
 	CHECK(deliver(fd, "F", "Subject: 3\n\nthree\n", NULL) == MD_OK);
 	CHECK(md_folder_status(fd, "F", &st2) == MD_OK);
 	CHECK(st2.uidvalidity == st.uidvalidity && st2.messages == 3);
-	CHECK(st2.uidnext == 4);
+	CHECK(st2.uidnext == 4 && st2.recent == 3);
 	CHECK(md_folder_open(&f, fd, "F", 0) == MD_OK);
 	CHECK(md_set_flags(f, 0, "ST") == MD_OK);
 	CHECK(md_sync(f, NULL) == MD_OK);
 	md_folder_status_of(f, &st);
 	CHECK(st.unseen == 2 && st.deleted == 1 && st.messages == 3);
 	md_folder_close(&f);
+	/* That open was a SELECT: it took all three. */
+	CHECK(md_folder_status(fd, "F", &st) == MD_OK && st.recent == 0);
 	CHECK(md_folder_status(fd, "Nope", &st) == MD_ERR_NOFOLDER);
 	close(fd);
 	rm_rf(dir);

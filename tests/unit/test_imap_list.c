@@ -517,7 +517,7 @@ TEST(status_cmd)
 	CHECK(deliver(x.s.rootfd, "F", "Subject: 1\n\none\n", NULL) == MD_OK);
 	r = run(&x, "STATUS F (MESSAGES RECENT UIDNEXT UNSEEN DELETED SIZE "
 	    "MESSAGES)");
-	CHECK_STR(r, "* STATUS \"F\" (MESSAGES 1 RECENT 0 UIDNEXT 2 UNSEEN 1 "
+	CHECK_STR(r, "* STATUS \"F\" (MESSAGES 1 RECENT 1 UIDNEXT 2 UNSEEN 1 "
 	    "DELETED 0 SIZE 19)" CRLF "A OK STATUS completed." CRLF);
 	r = run(&x, "STATUS F (UIDVALIDITY HIGHESTMODSEQ)");
 	CHECK(strncmp(r, "* STATUS \"F\" (UIDVALIDITY ", 26) == 0);
@@ -528,14 +528,15 @@ TEST(status_cmd)
 	CHECK(strncmp(run(&x, "STATUS F (BOGUS)"), "A BAD ", 6) == 0);
 	CHECK(strncmp(run(&x, "STATUS F ()"), "A BAD ", 6) == 0);
 	CHECK(strncmp(run(&x, "STATUS F"), "A BAD ", 6) == 0);
-	/* The selected mailbox: from the open folder, \Recent included. */
+	/* The selected mailbox: from the open folder, \Recent included
+	 * (the SELECT took message 1, which STATUS had left recent). */
 	CHECK(md_folder_open(&x.s.f, x.s.rootfd, "F", 0) == MD_OK);
 	CHECK(deliver(x.s.rootfd, "F", "Subject: 2\n\ntwo\n", NULL) == MD_OK);
 	CHECK(md_sync(x.s.f, NULL) == MD_OK);
 	(void)snprintf(x.s.folder, sizeof(x.s.folder), "F");
 	x.s.state = IMAP_STATE_SELECTED;
 	CHECK_STR(run(&x, "STATUS F (MESSAGES RECENT)"),
-	    "* STATUS \"F\" (MESSAGES 2 RECENT 1)" CRLF
+	    "* STATUS \"F\" (MESSAGES 2 RECENT 2)" CRLF
 	    "A OK STATUS completed." CRLF);
 	/* A selected mailbox is not deleted under the session. */
 	CHECK(strncmp(run(&x, "DELETE F"), "A NO [CANNOT] ", 14) == 0);

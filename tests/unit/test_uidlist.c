@@ -45,6 +45,7 @@ TEST(round_trip)
 	ul.uidvalidity = 1234;
 	ul.nextuid = 10;
 	ul.highestmodseq = 50;
+	ul.recent_from = 7;
 	ul.kw[0] = strdup("$Forwarded");
 	ul.kw[1] = strdup("Junk");
 	ul.nkw = 2;
@@ -55,7 +56,7 @@ TEST(round_trip)
 	CHECK(md_ul_store(rootfd, &ul) == MD_OK);
 	CHECK(md_ul_load(rootfd, &back, NULL) == MD_OK);
 	CHECK(back.uidvalidity == 1234 && back.nextuid == 10 &&
-	    back.highestmodseq == 50);
+	    back.highestmodseq == 50 && back.recent_from == 7);
 	CHECK(back.nkw == 2 && strcmp(back.kw[1], "Junk") == 0);
 	CHECK(back.nrecs == 2);
 	CHECK(back.recs[0].uid == 3 && back.recs[0].modseq == 7 &&
@@ -72,6 +73,8 @@ TEST(round_trip)
 	rm_rf(dir);
 }
 
+static uint32_t parsed_recent_from;
+
 static int
 parse_text(const char *text)
 {
@@ -83,6 +86,7 @@ parse_text(const char *text)
 		return -99;
 	lseek(fd, 0, SEEK_SET);
 	err = md_ul_read_fd(fd, &ul);
+	parsed_recent_from = ul.recent_from;
 	md_ul_free(&ul);
 	close(fd);
 	unlink(path);
@@ -96,6 +100,17 @@ TEST(strict_reader)
 	CHECK(parse_text(HDR "R 1 1 5 6 7 S - a.b\nR 2 2 5 6 7 - - c.d\nE 2\n")
 	    == MD_OK);
 	CHECK(parse_text(HDR "E 0\n") == MD_OK);
+	/* C (first UID not yet recent): optional, once, right after M,
+	 * 1..NEXTUID. */
+	CHECK(parse_text(HDR "E 0\n") == MD_OK && parsed_recent_from == 10);
+	CHECK(parse_text(HDR "C 4\nE 0\n") == MD_OK && parsed_recent_from == 4);
+	CHECK(parse_text(HDR "C 10\nE 0\n") == MD_OK);
+	CHECK(parse_text(HDR "C 1\nK $Junk\nE 0\n") == MD_OK);
+	CHECK(parse_text(HDR "C 0\nE 0\n") == MD_ERR_CORRUPT);
+	CHECK(parse_text(HDR "C 11\nE 0\n") == MD_ERR_CORRUPT);
+	CHECK(parse_text(HDR "C 3\nC 3\nE 0\n") == MD_ERR_CORRUPT);
+	CHECK(parse_text(HDR "K $Junk\nC 3\nE 0\n") == MD_ERR_CORRUPT);
+	CHECK(parse_text(HDR "C 3\n") == MD_ERR_CORRUPT);
 	/* Truncated: no trailer, cut line, empty file, count mismatch. */
 	CHECK(parse_text(HDR "R 1 1 5 6 7 S - a.b\n") == MD_ERR_CORRUPT);
 	CHECK(parse_text(HDR "R 1 1 5 6 7 S - a.b\nE 1") == MD_ERR_CORRUPT);
