@@ -7,7 +7,7 @@
 # analyze), binutils' readelf/objdump (make hardening-check), valgrind.
 PKGS="gcc clang make pkg-config libssl-dev libseccomp-dev libpam0g-dev openssl \
 mandoc xinetd libpam-pwdfile libpam-modules passwd procps python3 curl \
-fetchmail isync \
+fetchmail isync ucspi-tcp s6 \
 libclang-rt-14-dev cppcheck clang-tidy binutils valgrind"
 missing=""
 for p in $PKGS; do

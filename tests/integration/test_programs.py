@@ -1,8 +1,13 @@
 """The programs as an administrator meets them: -n, configuration errors,
-make install, a Maildir created at first login, the pre-login timeout."""
+make install, a Maildir created at first login, the pre-login timeout, the
+shipped s6 services (tcpserver under s6-supervise)."""
+import imaplib
 import os
 import poplib
+import re
+import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -96,6 +101,59 @@ class ProgramsTest(unittest.TestCase):
         self.assertEqual(f.readline(), b"")
         self.assertGreaterEqual(time.time() - t0, 4)
         s.close()
+
+    def test_s6_tcpserver(self):
+        """The shipped s6/ run scripts, with only the paths, the address and
+        the port changed, under a real s6-svscan: IMAP and POP3S log in and
+        the log names the client's address (fd 0 is tcpserver's socket)."""
+        if not shutil.which("s6-svscan") or not shutil.which("tcpserver"):
+            self.skipTest("s6 and ucspi-tcp are not installed (tools/deps.sh)")
+        scan = tempfile.mkdtemp(prefix="lbs6.", dir=self.env.dir)
+        ports = {}
+        for name in ("letterbox-imap", "letterbox-pop3s"):
+            with open(os.path.join(ROOT, "s6", name, "run")) as f:
+                text = f.read()
+            ports[name] = lbenv.free_port()
+            text, n = re.subn(r"0\.0\.0\.0 \d+", "127.0.0.1 %d" % ports[name], text)
+            self.assertEqual(n, 1, "one address and port in " + name)
+            text = text.replace("/usr/local/libexec/letterbox/", ROOT + "/")
+            text = text.replace("/etc/letterbox.conf", self.env.conf)
+            os.mkdir(os.path.join(scan, name))
+            run = os.path.join(scan, name, "run")
+            with open(run, "w") as f:
+                f.write(text)
+            os.chmod(run, 0o755)
+        svscan = subprocess.Popen(["s6-svscan", scan], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+
+        def stop():
+            subprocess.run(["s6-svscanctl", "-t", scan], timeout=10)
+            try:
+                svscan.wait(10)
+            except subprocess.TimeoutExpired:
+                svscan.kill()
+                svscan.wait(5)
+        self.addCleanup(stop)
+        for p in ports.values():
+            lbenv.wait_port(p)
+        self.env.reset_maildir("lbalice", [b"Subject: s6\n\nhello\n"])
+        mark = len(lbenv.syslog_text() or "")
+        m = imaplib.IMAP4("127.0.0.1", ports["letterbox-imap"], timeout=20)
+        m.login("lbalice", lbenv.PASSWORD)
+        self.assertEqual(m.select("INBOX"), ("OK", [b"1"]))
+        m.logout()
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        p = poplib.POP3_SSL("127.0.0.1", ports["letterbox-pop3s"], timeout=20, context=ctx)
+        p.user("lbalice")
+        p.pass_(lbenv.PASSWORD)
+        self.assertEqual(p.stat()[0], 1)
+        p.quit()
+        log = lbenv.syslog_text()
+        if log is not None:
+            self.assertEqual(len(re.findall(r"login: user=lbalice rip=127\.0\.0\.1",
+                                            log[mark:])), 2, log[mark:])
 
 
 if __name__ == "__main__":
